@@ -17,12 +17,16 @@ const (
 	KindInvalidState         // operation not allowed now (EFSM)
 	KindHostUnreachable      // ROUTER_MANDATORY to an unknown peer (EHOSTUNREACH)
 	KindClosed               // the socket or context is closed (ENOTSOCK, ETERM)
+	// KindNotAllowed: the socket type does not allow the operation at all
+	// (libzmq ENOTSUP, e.g. recv on PUB). It is behaviour under test, unlike
+	// KindUnsupported, which says the driver's API lacks a feature.
+	KindNotAllowed
 )
 
 var kindNames = map[Kind]string{
 	KindOther: "other", KindTimeout: "timeout", KindUnsupported: "unsupported",
 	KindInvalidState: "invalid-state", KindHostUnreachable: "host-unreachable",
-	KindClosed: "closed",
+	KindClosed: "closed", KindNotAllowed: "not-allowed",
 }
 
 // String returns the kind's name as scenarios spell it.
@@ -35,7 +39,7 @@ func ParseKind(s string) (Kind, error) {
 			return k, nil
 		}
 	}
-	return KindOther, fmt.Errorf("unknown error kind %q (valid: other, timeout, unsupported, invalid-state, host-unreachable, closed)", s)
+	return KindOther, fmt.Errorf("unknown error kind %q (valid: other, timeout, unsupported, invalid-state, host-unreachable, closed, not-allowed)", s)
 }
 
 // Sentinels so callers can write errors.Is(err, drivers.ErrTimeout).
@@ -45,6 +49,7 @@ var (
 	ErrInvalidState    = &Error{Kind: KindInvalidState}
 	ErrHostUnreachable = &Error{Kind: KindHostUnreachable}
 	ErrClosed          = &Error{Kind: KindClosed}
+	ErrNotAllowed      = &Error{Kind: KindNotAllowed}
 )
 
 // Error is a classified driver error.
