@@ -1,0 +1,335 @@
+package scenarios
+
+import (
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/zharness/zharness/drivers"
+	"github.com/zharness/zharness/reports"
+)
+
+var (
+	caseKeys = []string{"id", "title", "clause", "grade", "requirement", "pattern", "transports", "subject", "timeout", "roles", "steps"}
+	roleKeys = []string{"type", "options", "bind", "connect", "deferred"}
+	idRe     = regexp.MustCompile(`^[a-z0-9]+(\.[a-z0-9]+(-[a-z0-9]+)*)+$`)
+	nameRe   = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	clauseRe = regexp.MustCompile(`^(RFC (23|24|26|27|28|29|30|31|37)|RFC 28–31|API|ZG) §[A-Z]+-[0-9]+$`)
+	patterns = []string{"reqrep", "routing", "pubsub", "pipeline", "pair", "general", "wire", "poller", "lifecycle", "security"}
+)
+
+// stepKeys lists the fields each step kind accepts (besides grade).
+var stepKeys = map[StepKind][]string{
+	StepSend:      {"socket", "frames", "count", "error", "timeout", "at_least", "at_most"},
+	StepRecv:      {"socket", "frames", "prefix", "any", "count", "save", "error", "timeout", "at_least", "at_most"},
+	StepNoMessage: {"socket", "sockets", "within"},
+	StepCollect:   {"sockets", "count", "within", "expect"},
+	StepServe:     {"client", "servers", "frames", "reply", "count", "timeout", "expect"},
+	StepSync:      {"from", "to", "probe", "within"},
+	StepSetOption: {"socket", "option", "value"},
+	StepOpen:      {"socket"},
+	StepClose:     {"socket"},
+	StepBind:      {"socket", "endpoint"},
+	StepConnect:   {"socket", "endpoint"},
+	StepSettle:    {"for", "why"},
+	StepParallel:  nil, // a list of step lists
+	StepRepeat:    {"times", "steps"},
+}
+
+var expectKeys = []string{"per_socket", "min_per_socket", "max_per_socket", "round_robin", "in_order", "fair_queue", "no_duplicates", "all_delivered", "same_socket"}
+
+func stepKindNames() []string {
+	var s []string
+	for k := range stepKeys {
+		s = append(s, string(k))
+	}
+	sort.Strings(s)
+	return s
+}
+
+// decodeFile decodes every case in one file body: a mapping (one case) or a
+// list of cases.
+func (d *decoder) decodeFile(body ast.Node) []*Case {
+	if s, ok := body.(*ast.SequenceNode); ok {
+		if len(s.Values) == 0 {
+			d.errorf(body, "empty list: expected at least one case")
+		}
+		var cases []*Case
+		for i, n := range s.Values {
+			if c := d.decodeCase(n, fmt.Sprintf("case %d", i+1)); c != nil {
+				cases = append(cases, c)
+			}
+		}
+		return cases
+	}
+	if c := d.decodeCase(body, "case"); c != nil {
+		return []*Case{c}
+	}
+	return nil
+}
+
+func (d *decoder) decodeCase(n ast.Node, what string) *Case {
+	f, ok := d.fields(n, what, caseKeys...)
+	if !ok {
+		return nil
+	}
+	before := len(d.problems)
+	c := &Case{Pos: d.pos(n), Timeout: 20 * time.Second, Transports: drivers.AllTransports}
+	for _, k := range []string{"id", "title", "clause", "grade", "requirement", "pattern", "subject", "roles", "steps"} {
+		if _, ok := f[k]; !ok {
+			d.errorf(n, "%s: missing required key %q", what, k)
+		}
+	}
+	if v, ok := f["id"]; ok {
+		if s, ok := d.str(v, "id"); ok {
+			if !idRe.MatchString(s) {
+				d.errorf(v, "id: expected lower-case dotted words such as reqrep.req-round-robin, found %q", s)
+			}
+			c.ID = s
+			what = "case " + s
+		}
+	}
+	if v, ok := f["title"]; ok {
+		c.Title, _ = d.nonEmptyStr(v, what+": title")
+	}
+	if v, ok := f["requirement"]; ok {
+		c.Requirement, _ = d.nonEmptyStr(v, what+": requirement")
+	}
+	if v, ok := f["clause"]; ok {
+		if s, ok := d.str(v, what+": clause"); ok {
+			if !clauseRe.MatchString(s) {
+				d.errorf(v, "%s: clause: expected a checklist id such as \"RFC 28 §REQ-3\" or \"API §TIMEO-1\", found %q", what, s)
+			}
+			c.Clause = s
+		}
+	}
+	if v, ok := f["grade"]; ok {
+		c.Grade = d.grade(v, what)
+	}
+	if v, ok := f["pattern"]; ok {
+		if s, ok := d.str(v, what+": pattern"); ok {
+			if !contains(patterns, s) {
+				d.errorf(v, "%s: pattern: unknown pattern %q (valid: %s)", what, s, strings.Join(patterns, ", "))
+			}
+			c.Pattern = s
+		}
+	}
+	if v, ok := f["transports"]; ok {
+		c.Transports = nil
+		for _, t := range d.seq(v, what+": transports") {
+			if s, ok := d.str(t, "transport"); ok {
+				tr, err := drivers.ParseTransport(s)
+				if err != nil {
+					d.errorf(t, "%s: transports: %v", what, err)
+					continue
+				}
+				if contains(c.Transports, tr) {
+					d.errorf(t, "%s: transports: %s listed twice", what, tr)
+				}
+				c.Transports = append(c.Transports, tr)
+			}
+		}
+		if len(c.Transports) == 0 {
+			d.errorf(v, "%s: transports: expected at least one of tcp, ipc, inproc", what)
+		}
+	}
+	if v, ok := f["timeout"]; ok {
+		c.Timeout, _ = d.duration(v, what+": timeout")
+	}
+	if v, ok := f["roles"]; ok {
+		for _, mv := range d.mappingEntries(v, what+": roles") {
+			if r := d.decodeRole(mv, what); r != nil {
+				c.Roles = append(c.Roles, r)
+			}
+		}
+		if len(c.Roles) == 0 {
+			d.errorf(v, "%s: roles: expected at least one role", what)
+		}
+	}
+	if v, ok := f["subject"]; ok {
+		if s, ok := d.str(v, what+": subject"); ok {
+			c.Subject = s
+			if c.role(s) == nil && len(c.Roles) > 0 {
+				d.errorf(v, "%s: subject: %q is not a role (roles: %s)", what, s, strings.Join(c.roleNames(), ", "))
+			}
+		}
+	}
+	if v, ok := f["steps"]; ok {
+		c.Steps = d.decodeSteps(v, c, what, 0)
+		if len(c.Steps) == 0 {
+			d.errorf(v, "%s: steps: expected at least one step", what)
+		}
+	}
+	d.checkEndpoints(c, what)
+	if len(d.problems) > before {
+		return nil
+	}
+	return c
+}
+
+func (d *decoder) grade(v ast.Node, what string) reports.Grade {
+	s, ok := d.str(v, what+": grade")
+	if !ok {
+		return ""
+	}
+	switch g := reports.Grade(s); g {
+	case reports.Must, reports.Should, reports.May:
+		return g
+	}
+	d.errorf(v, "%s: grade: expected MUST, SHOULD or MAY, found %q", what, s)
+	return ""
+}
+
+func (d *decoder) decodeRole(mv *ast.MappingValueNode, what string) *Role {
+	name := mv.Key.String()
+	r := &Role{Name: name, Pos: d.pos(mv.Key)}
+	if !nameRe.MatchString(name) {
+		d.errorf(mv.Key, "%s: role name %q: expected a lower-case identifier such as rep1", what, name)
+	}
+	w := what + ": role " + name
+	f, ok := d.fields(mv.Value, w, roleKeys...)
+	if !ok {
+		return nil
+	}
+	if v, ok := f["type"]; ok {
+		if s, ok := d.str(v, w+": type"); ok {
+			t, err := drivers.ParseSocketType(s)
+			if err != nil {
+				d.errorf(v, "%s: type: %v", w, err)
+			}
+			r.Type = t
+		}
+	} else {
+		d.errorf(mv.Value, "%s: missing required key \"type\"", w)
+	}
+	if v, ok := f["options"]; ok {
+		for _, o := range d.mappingEntries(v, w+": options") {
+			if s, ok := d.option(o.Key, o.Value, w); ok {
+				r.Options = append(r.Options, s)
+			}
+		}
+	}
+	for _, k := range []string{"bind", "connect"} {
+		v, ok := f[k]
+		if !ok {
+			continue
+		}
+		for _, e := range d.seqOrOne(v) {
+			s, ok := d.str(e, w+": "+k)
+			if !ok {
+				continue
+			}
+			if !nameRe.MatchString(s) {
+				d.errorf(e, "%s: %s: endpoint names are symbolic identifiers such as ep1, found %q", w, k, s)
+				continue
+			}
+			if k == "bind" {
+				r.Bind = append(r.Bind, s)
+			} else {
+				r.Connect = append(r.Connect, s)
+			}
+		}
+	}
+	if v, ok := f["deferred"]; ok {
+		r.Deferred, _ = d.boolean(v, w+": deferred")
+	}
+	return r
+}
+
+// option decodes one option setting, checking its name and value type.
+func (d *decoder) option(key, val ast.Node, what string) (OptionSetting, bool) {
+	name := drivers.Option(strings.ToUpper(key.String()))
+	kind, known := drivers.KnownOptions[name]
+	if !known {
+		d.errorf(key, "%s: unknown option %q (valid: %s)", what, key.String(), joinOptions())
+		return OptionSetting{}, false
+	}
+	switch kind {
+	case drivers.IntOption:
+		i, ok := d.integer(val, what+": "+string(name), -1, 1<<30)
+		return OptionSetting{Name: name, Value: i}, ok
+	case drivers.BoolOption:
+		if b, ok := unwrap(val).(*ast.BoolNode); ok {
+			return OptionSetting{Name: name, Value: boolInt(b.Value)}, true
+		}
+		i, ok := d.integer(val, what+": "+string(name)+" (true/false or 0/1)", 0, 1)
+		return OptionSetting{Name: name, Value: i}, ok
+	default:
+		fr, ok := d.frame(val, what+": "+string(name))
+		if !ok {
+			return OptionSetting{}, false
+		}
+		return OptionSetting{Name: name, Value: fr}, true
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func joinOptions() string {
+	var s []string
+	for _, o := range drivers.OptionNames() {
+		s = append(s, string(o))
+	}
+	return strings.Join(s, ", ")
+}
+
+// frame decodes a frame template: a string, {hex: "00ff"} or {size: N}.
+func (d *decoder) frame(n ast.Node, what string) (Frame, bool) {
+	if m, ok := unwrap(n).(*ast.MappingNode); ok {
+		f, _ := d.fields(m, what, "hex", "size")
+		if len(f) != 1 {
+			if len(f) > 1 {
+				d.errorf(n, "%s: a frame is a string, {hex: ...} or {size: N}, not both", what)
+			}
+			return Frame{}, false
+		}
+		if v, ok := f["hex"]; ok {
+			s, ok := d.str(v, what+": hex")
+			if !ok {
+				return Frame{}, false
+			}
+			b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+			if err != nil {
+				d.errorf(v, "%s: hex: expected pairs of hex digits, found %q", what, clip(s))
+				return Frame{}, false
+			}
+			return Frame{Raw: b, IsRaw: true}, true
+		}
+		size, ok := d.integer(f["size"], what+": size", 0, 64<<20)
+		if !ok {
+			return Frame{}, false
+		}
+		return Frame{Raw: patternBytes(size), IsRaw: true}, true
+	}
+	s, ok := d.str(n, what)
+	return Frame{Text: s}, ok
+}
+
+// patternBytes is deterministic non-constant content so a corrupted or
+// shifted byte shows up in comparisons.
+func patternBytes(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte('a' + i%26)
+	}
+	return b
+}
+
+func (d *decoder) frames(n ast.Node, what string) []Frame {
+	var out []Frame
+	for _, e := range d.seq(n, what) {
+		if f, ok := d.frame(e, what); ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
