@@ -1,0 +1,8 @@
+// Package all links every driver compiled into this build, so importing it
+// registers them by name. The libzmq driver needs cgo and is simply absent
+// from a CGO_ENABLED=0 build.
+package all
+
+import (
+	_ "github.com/zharness/zharness/drivers/gozmq" // pure Go: always present
+)
