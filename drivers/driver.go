@@ -89,3 +89,13 @@ func WithDefaultDeadline(ctx context.Context) (context.Context, context.CancelFu
 	}
 	return context.WithTimeout(ctx, DefaultTimeout)
 }
+
+// Feature names.
+const (
+	// FeaturePerfVariant marks a driver that shares another driver's
+	// implementation and differs only in how performance is measured
+	// (libzmq-binding beside libzmq); conformance skips it by default.
+	FeaturePerfVariant = "perf-variant"
+	// FeaturePoller marks a driver that implements Poller.
+	FeaturePoller = "poller"
+)

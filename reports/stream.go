@@ -33,7 +33,10 @@ type Meta struct {
 	GoVersion string            `json:"go_version,omitempty"`
 	Commit    string            `json:"commit,omitempty"`
 	Command   []string          `json:"command,omitempty"`
-	Drivers   map[string]string `json:"drivers,omitempty"` // name → implementation version
+	Drivers   map[string]string `json:"drivers,omitempty"`   // name → implementation version
+	GOOS      string            `json:"goos,omitempty"`      // runtime.GOOS of the measuring host
+	GOARCH    string            `json:"goarch,omitempty"`    // runtime.GOARCH of the measuring host
+	CPUModel  string            `json:"cpu_model,omitempty"` // e.g. /proc/cpuinfo "model name"
 	// Incomplete is set when the run was interrupted; it is written as a
 	// trailing meta record (see Writer.Finish).
 	Incomplete bool `json:"incomplete,omitempty"`
@@ -87,6 +90,13 @@ func (w *Writer) Add(r *Record) error {
 	return nil
 }
 
+// Finish appends the trailing meta record: the run's final metadata, with
+// Incomplete set when it was interrupted. Readers merge it into the header's
+// Meta, so a report can say the run did not finish.
+func (w *Writer) Finish(meta Meta) error {
+	return w.Add(&Record{Type: RecordMeta, Case: "meta", Meta: &meta})
+}
+
 // Close closes the underlying file if the Writer opened it.
 func (w *Writer) Close() error {
 	if w.c != nil {
@@ -134,6 +144,14 @@ func Read(r io.Reader) (*Results, error) {
 		if err := json.Unmarshal(b, &rec); err != nil {
 			return nil, fmt.Errorf("results: line %d: %v (truncated or corrupt file?)", line, err)
 		}
+		if rec.Type == RecordMeta {
+			// The trailer written by Finish: it supersedes the header's
+			// metadata, which was written before the run knew how it ended.
+			if rec.Meta != nil {
+				res.Header.Meta = *rec.Meta
+			}
+			continue
+		}
 		res.Records = append(res.Records, &rec)
 	}
 	if err := sc.Err(); err != nil {
@@ -157,4 +175,18 @@ func ReadFile(path string) (*Results, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return res, nil
+}
+
+// WriteResults writes res as a results stream (header, then records).
+func WriteResults(w io.Writer, res *Results) error {
+	rw, err := NewWriter(w, res.Header.Meta)
+	if err != nil {
+		return err
+	}
+	for _, r := range res.Records {
+		if err := rw.Add(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -23,6 +23,8 @@ type Config struct {
 	// Emit receives every record the moment its spec ends (e.g. a
 	// reports.Writer's Add); may be nil.
 	Emit func(*reports.Record) error
+	// Isolation, when set, runs every spec in a child process.
+	Isolation *Isolation
 	// Progress receives a line per finished spec; may be nil.
 	Progress func(done, total int, rec *reports.Record)
 }
@@ -113,8 +115,13 @@ func Register(cfg *Config) (*State, error) {
 
 // runSpec runs one cell and records its result.
 func runSpec(ctx context.Context, cfg *Config, st *State, s Spec, drv map[string]drivers.Driver) *reports.Record {
-	rec := scenarios.Run(ctx, s.Case, scenarios.Pairing{Subject: drv[s.Subject], Peer: drv[s.Peer]}, s.Transport,
-		scenarios.Options{Endpoints: st.eps, TimeScale: cfg.TimeScale, Repro: Repro(s)})
+	var rec *reports.Record
+	if cfg.Isolation != nil {
+		rec = runIsolated(ctx, cfg.Isolation, s, cfg.TimeScale)
+	} else {
+		rec = scenarios.Run(ctx, s.Case, scenarios.Pairing{Subject: drv[s.Subject], Peer: drv[s.Peer]}, s.Transport,
+			scenarios.Options{Endpoints: st.eps, TimeScale: cfg.TimeScale, Repro: Repro(s)})
+	}
 	if rec.Verdict == "" {
 		st.mu.Lock()
 		st.HarnessErrors = append(st.HarnessErrors, fmt.Sprintf("%s: %s", s.Name(), rec.Reason))

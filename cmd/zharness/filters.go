@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"github.com/zharness/zharness/drivers"
+	"github.com/zharness/zharness/reports"
+	"github.com/zharness/zharness/suites/conformance"
+)
+
+// selection holds the filter flags shared by every command that selects
+// cases, drivers or workloads.
+type selection struct {
+	drivers     []string
+	pairs       []string
+	transports  []string
+	patterns    []string
+	cases       []string
+	labelFilter string
+	scenarios   []string
+}
+
+func (s *selection) register(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&s.drivers, "driver", nil, "select pairings whose subject is this driver (repeatable)")
+	fs.StringSliceVar(&s.pairs, "pair", nil, "select one pairing SUBJECT:PEER, e.g. gozmq:libzmq (repeatable)")
+	fs.StringSliceVar(&s.transports, "transport", nil, "tcp, ipc or inproc (repeatable)")
+	fs.StringSliceVar(&s.patterns, "pattern", nil, "reqrep, routing, pubsub, pipeline, pair, general (repeatable)")
+	fs.StringSliceVar(&s.cases, "case", nil, "case id glob, e.g. 'pubsub.*' (repeatable)")
+	fs.StringVar(&s.labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'transport:tcp && !grade:MAY'")
+	fs.StringSliceVar(&s.scenarios, "scenarios", nil, "scenario files or directories instead of the embedded ones")
+}
+
+// conformanceDrivers are the drivers conformance runs on: every listed
+// driver except per-message variants that share another's implementation
+// (decisions.md, ruling 9: conformance runs on libzmq, not libzmq-binding).
+func conformanceDrivers() []string {
+	var out []string
+	for _, n := range drivers.Names() {
+		d, err := drivers.Lookup(n)
+		if err != nil {
+			continue // unavailable drivers are listed by `zharness drivers`
+		}
+		if d.Capabilities().HasFeature(drivers.FeaturePerfVariant) {
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// filter turns the flags into a conformance filter, rejecting unknown
+// names with the list of valid ones.
+func (s *selection) filter() (conformance.Filter, error) {
+	f := conformance.Filter{Drivers: conformanceDrivers(), Subjects: s.drivers, Pairs: s.pairs, Patterns: s.patterns, Cases: s.cases}
+	for _, d := range s.drivers {
+		if _, err := drivers.Lookup(d); err != nil {
+			return f, usageWrap(err)
+		}
+	}
+	for _, t := range s.transports {
+		tr, err := drivers.ParseTransport(t)
+		if err != nil {
+			return f, usageErr("--transport: %v", err)
+		}
+		f.Transports = append(f.Transports, tr)
+	}
+	if err := conformance.ValidateLabelFilter(s.labelFilter); err != nil {
+		return f, usageWrap(err)
+	}
+	return f, nil
+}
+
+// parseShard parses "i/n".
+func parseShard(s string) (int, int, error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
+		return 0, 0, usageErr("--shard %q: expected i/n with 1 ≤ i ≤ n, e.g. 2/4", s)
+	}
+	return i, n, nil
+}
+
+func parseFailOn(xs []string) ([]reports.Verdict, error) {
+	var out []reports.Verdict
+	for _, x := range xs {
+		v, err := reports.ParseVerdict(strings.ToUpper(x))
+		if err != nil {
+			return nil, usageErr("--fail-on: %v", err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func plural(n int, s string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, s)
+	}
+	return fmt.Sprintf("%d %ss", n, s)
+}
