@@ -42,6 +42,7 @@ func TestConformance(t *testing.T) {
 		Filter:       conformance.Filter{Drivers: drivers.Names()},
 		Expectations: exp,
 		Emit:         w.Add,
+		Isolation:    testIsolation(),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,50 @@
+# zharness — see README.md. Every target that needs system packages runs
+# ci/install-deps first (idempotent, quick when all is present).
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+BIN     := bin/zharness
+RESULTS ?= results
+REPORT  ?= reports/out
+EXPECT  ?= ci/expectations.yaml
+
+.PHONY: all deps build native run test bench report lint ci clean
+
+all: build
+
+deps:
+	@bash ci/install-deps
+
+build: deps native
+	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/zharness
+
+# The native reference programs (C, no Go involved; decisions.md ruling 12).
+native:
+	@sh drivers/libzmq/native/build.sh bin
+
+# The main job: conformance matrix + quick benchmarks + HTML/PNG report.
+run: build
+	$(BIN) run --expectations $(EXPECT) --results-dir $(RESULTS) --report-dir $(REPORT) --native-dir bin
+
+test: deps native
+	go vet ./...
+	go test -race -timeout 15m ./...
+
+bench: build
+	$(BIN) bench --results-dir $(RESULTS) --native-dir bin
+
+report: build
+	$(BIN) report $(RESULTS)/results.jsonl -o $(REPORT)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	CGO_ENABLED=0 go build ./...
+
+ci: lint test run
+
+clean:
+	rm -rf bin $(RESULTS) $(REPORT)
