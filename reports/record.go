@@ -6,6 +6,7 @@ import "time"
 const (
 	RecordConformance = "conformance"
 	RecordPerf        = "perf"
+	RecordMeta        = "meta" // trailer written by Writer.Finish; Read folds it into Header.Meta
 )
 
 // Record is one result: a conformance spec's verdict or one performance
@@ -43,6 +44,7 @@ type Record struct {
 	Duration time.Duration `json:"duration_ns"`
 
 	Perf *Perf `json:"perf,omitempty"`
+	Meta *Meta `json:"meta,omitempty"` // only in a RecordMeta trailer
 }
 
 // Event is one entry of a spec's event log.
@@ -60,10 +62,23 @@ type Perf struct {
 	Size     int    `json:"size"`           // message size in bytes
 	Count    int    `json:"count"`          // messages (or round trips) timed
 	Repeat   int    `json:"repeat"`         // index of this repetition
-	Mode     string `json:"mode,omitempty"` // two-process, same-process, native, raw
+	Mode     string `json:"mode,omitempty"` // harness, native, bare, raw (see suites/perf)
+	// Topology says where the remote end ran: two-process or same-process.
+	Topology string `json:"topology,omitempty"`
+	// Subscribers is the number of SUB sockets of a fanout point.
+	Subscribers int `json:"subscribers,omitempty"`
+	// Dropped counts messages a fanout subscriber never received (a PUB
+	// socket drops at its high-water mark; that is ZeroMQ semantics, not
+	// an error).
+	Dropped int `json:"dropped,omitempty"`
+	// Elapsed is the timed part of the run.
+	Elapsed time.Duration `json:"elapsed_ns,omitempty"`
 
-	MsgsPerSec   float64 `json:"msgs_per_sec,omitempty"`
-	MBPerSec     float64 `json:"mb_per_sec,omitempty"`
+	MsgsPerSec float64 `json:"msgs_per_sec,omitempty"`
+	MBPerSec   float64 `json:"mb_per_sec,omitempty"` // 10^6 bytes per second
+	// MbitPerSec is megabits per second (10^6 bits), the unit libzmq's
+	// perf tools print, kept for comparison with them.
+	MbitPerSec   float64 `json:"mbit_per_sec,omitempty"`
 	CPUPerMsgNS  float64 `json:"cpu_per_msg_ns,omitempty"`
 	AllocsPerMsg float64 `json:"allocs_per_msg,omitempty"`
 
@@ -74,7 +89,9 @@ type Perf struct {
 	LatP99  int64   `json:"lat_p99_ns,omitempty"`
 	LatP999 int64   `json:"lat_p999_ns,omitempty"`
 	LatMax  int64   `json:"lat_max_ns,omitempty"`
-	// Percentile distribution for HDR-style plots: (percentile, ns) pairs.
+	// Percentile distribution for HDR-style plots: (percentile, ns) pairs,
+	// the percentile in 0–100 as HdrHistogram's ValueAtQuantile takes it
+	// (99.9 means 99.9 %).
 	LatDist [][2]float64 `json:"lat_dist,omitempty"`
 
 	Error string `json:"error,omitempty"` // the point failed; stderr tail etc.

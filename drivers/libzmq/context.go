@@ -1,0 +1,108 @@
+//go:build cgo
+
+package libzmq
+
+import (
+	"sync"
+
+	zmq "github.com/pebbe/zmq4"
+
+	"github.com/zharness/zharness/drivers"
+)
+
+// zctx is a drivers.Context over one libzmq context. It tracks its open
+// sockets so Close can close them all before terminating the context:
+// zmq_ctx_term blocks until every socket of the context is closed.
+type zctx struct {
+	zc *zmq.Context
+
+	mu      sync.Mutex
+	closed  bool
+	sockets map[*socket]struct{}
+}
+
+func newContext() (*zctx, error) {
+	zc, err := zmq.NewContext()
+	if err != nil {
+		return nil, mapErr("new context", err)
+	}
+	// The driver handles EINTR itself (see retryEINTR): pebbe's own retry
+	// would restart a blocking call with its full RCVTIMEO, stretching the
+	// deadline each time a signal lands.
+	zc.SetRetryAfterEINTR(false)
+	return &zctx{zc: zc, sockets: map[*socket]struct{}{}}, nil
+}
+
+// NewSocket creates a socket of type t with its owner goroutine.
+func (c *zctx) NewSocket(t drivers.SocketType) (drivers.Socket, error) {
+	zt, ok := socketTypes[t]
+	if !ok {
+		return nil, drivers.Unsupported("new socket", "socket type "+string(t))
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, drivers.Errorf(drivers.KindClosed, "new socket", nil)
+	}
+	var zs *zmq.Socket
+	err := retryEINTR(func() (e error) { zs, e = c.zc.NewSocket(zt); return e })
+	if err != nil {
+		return nil, mapErr("new socket", err)
+	}
+	s := newSocket(c, t, zs)
+	c.sockets[s] = struct{}{}
+	return s, nil
+}
+
+// forget drops s from the tracked set once it is closed.
+func (c *zctx) forget(s *socket) {
+	c.mu.Lock()
+	delete(c.sockets, s)
+	c.mu.Unlock()
+}
+
+// Close closes every socket still open, each with LINGER 0 unless the
+// scenario set LINGER, then terminates the libzmq context. A socket with a
+// call in progress is closed when that call returns, which its deadline
+// bounds. With a scenario LINGER of -1 and undeliverable messages,
+// terminating blocks as libzmq does (decisions.md, ruling 11: such cases run
+// out of process). Closing twice returns nil.
+func (c *zctx) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	open := make([]*socket, 0, len(c.sockets))
+	for s := range c.sockets {
+		open = append(open, s)
+	}
+	c.mu.Unlock()
+
+	var firstErr error
+	for _, s := range open {
+		if err := s.Close(); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	// Every owner goroutine has exited, so nothing else reads the
+	// context's retry flag now. zmq_ctx_term may see EINTR while it waits
+	// for the reaper; pebbe marks the context closed before its first
+	// attempt, so only its own loop can retry it.
+	c.zc.SetRetryAfterEINTR(true)
+	if err := c.zc.Term(); err != nil && firstErr == nil {
+		firstErr = mapErr("term", err)
+	}
+	return firstErr
+}
+
+// socketTypes maps the harness's names to libzmq's.
+var socketTypes = map[drivers.SocketType]zmq.Type{
+	drivers.REQ: zmq.REQ, drivers.REP: zmq.REP,
+	drivers.DEALER: zmq.DEALER, drivers.ROUTER: zmq.ROUTER,
+	drivers.PUB: zmq.PUB, drivers.SUB: zmq.SUB,
+	drivers.XPUB: zmq.XPUB, drivers.XSUB: zmq.XSUB,
+	drivers.PUSH: zmq.PUSH, drivers.PULL: zmq.PULL,
+	drivers.PAIR: zmq.PAIR,
+}

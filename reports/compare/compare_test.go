@@ -1,0 +1,193 @@
+package compare_test
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/zharness/zharness/reports"
+	"github.com/zharness/zharness/reports/compare"
+	"github.com/zharness/zharness/reports/reportstest"
+)
+
+func run(seed uint64, n int, scale float64) []*reports.Record {
+	return reportstest.PerfRecords(rand.New(rand.NewPCG(seed, 7)), n, scale)
+}
+
+func TestAAFlagsNothing(t *testing.T) {
+	t.Parallel()
+	for try := range 10 {
+		c, err := compare.Compare(run(uint64(100+2*try), 10, 1), run(uint64(101+2*try), 10, 1), compare.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Tested < 60 {
+			t.Fatalf("try %d: only %d rows tested", try, c.Tested)
+		}
+		for _, r := range c.Rows {
+			if r.Regression || r.Improvement {
+				t.Errorf("try %d: A/A flagged %s %s: %s %s", try, r.Point, r.Metric.Unit, r.Delta(), r.PString())
+			}
+			if r.Significant {
+				// Holm allows this in 5 % of tries; the rate is measured
+				// in TestAAFalsePositiveRate. The threshold keeps it from
+				// becoming a regression.
+				t.Logf("try %d: significant but within threshold: %s %s %s", try, r.Point, r.Metric.Unit, r.Delta())
+			}
+		}
+	}
+}
+
+// TestAAFalsePositiveRate measures how often an A/A comparison finds any
+// significant row: Holm keeps it at or below alpha.
+func TestAAFalsePositiveRate(t *testing.T) {
+	t.Parallel()
+	const tries = 100
+	anySig, anyReg := 0, 0
+	for try := range tries {
+		c, err := compare.Compare(run(uint64(1000+2*try), 10, 1), run(uint64(1001+2*try), 10, 1), compare.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig := false
+		for _, r := range c.Rows {
+			sig = sig || r.Significant
+		}
+		if sig {
+			anySig++
+		}
+		if len(c.Regressions()) > 0 {
+			anyReg++
+		}
+	}
+	t.Logf("A/A with 10 samples per side, %d tries: %d with a significant row (%.1f%%), %d with a regression", tries, anySig, 100*float64(anySig)/tries, anyReg)
+	if float64(anySig)/tries > 0.08 || anyReg > 0 {
+		t.Errorf("false alarms: %d/%d tries significant, %d with regressions", anySig, tries, anyReg)
+	}
+}
+
+func TestTenPercentSlowdownFlagged(t *testing.T) {
+	t.Parallel()
+	c, err := compare.Compare(run(1, 10, 1), run(2, 10, 0.9), compare.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	regs := c.Regressions()
+	if len(regs) != c.Tested {
+		for _, r := range c.Rows {
+			if r.Tested && !r.Regression {
+				t.Errorf("not flagged: %s %s %s %s", r.Point, r.Metric.Unit, r.Delta(), r.PString())
+			}
+		}
+	}
+	for _, r := range regs {
+		if r.Improvement || r.Change*signOf(r.Metric) > -0.05 {
+			t.Errorf("%s %s flagged with change %+.3f", r.Point, r.Metric.Unit, r.Change)
+		}
+	}
+	var txt, md bytes.Buffer
+	if err := c.WriteText(&txt); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + txt.String())
+	for _, out := range []string{txt.String(), md.String()} {
+		if !strings.Contains(out, "REGRESSION") || !strings.Contains(out, "-10.") {
+			t.Errorf("table does not show the regression:\n%s", out)
+		}
+	}
+	if !strings.HasPrefix(md.String(), "| point | metric |") || !strings.Contains(md.String(), "\n|---|") {
+		t.Errorf("not a markdown table:\n%.300s", md.String())
+	}
+}
+
+// signOf is +1 when higher is better, so change*sign < 0 means worse.
+func signOf(m compare.Metric) float64 {
+	if m.HigherBetter {
+		return 1
+	}
+	return -1
+}
+
+func TestFewSamplesNeverFlagged(t *testing.T) {
+	t.Parallel()
+	// Half the speed is obvious, but five samples cannot show it.
+	c, err := compare.Compare(run(3, 5, 1), run(4, 5, 0.5), compare.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Tested != 0 || len(c.Regressions()) != 0 {
+		t.Fatalf("tested %d, regressions %d; want none with 5 samples", c.Tested, len(c.Regressions()))
+	}
+	for _, r := range c.Rows {
+		if !strings.HasPrefix(r.Delta(), "? (n=5+5 < 6") {
+			t.Errorf("%s: delta %q", r.Point, r.Delta())
+		}
+	}
+}
+
+func TestMissingSidesAndErrors(t *testing.T) {
+	t.Parallel()
+	base := run(5, 6, 1)
+	var newer []*reports.Record
+	for _, r := range run(6, 6, 1) {
+		if r.Subject != "gozmq" {
+			newer = append(newer, r)
+		}
+	}
+	c, err := compare.Compare(base, newer, compare.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	only := 0
+	for _, r := range c.Rows {
+		if r.Note == "only in base" {
+			only++
+			if r.Point.Driver != "gozmq" || r.Tested {
+				t.Errorf("row %s marked only in base", r.Point)
+			}
+		}
+	}
+	if only == 0 {
+		t.Error("no row marked only in base")
+	}
+	if _, err := compare.Compare(nil, base, compare.Options{}); !errors.Is(err, compare.ErrNoData) {
+		t.Errorf("empty base: got %v", err)
+	}
+}
+
+func TestReadBenchfmtRoundTrip(t *testing.T) {
+	t.Parallel()
+	res := reportstest.Results()
+	var buf bytes.Buffer
+	if err := reports.WriteBenchfmt(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := compare.ReadBenchfmt(&buf, "base.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, err := compare.Compare(res.Perf(), res.Perf(), compare.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	viaText, err := compare.Compare(recs, res.Perf(), compare.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(direct.Rows) != len(viaText.Rows) {
+		t.Fatalf("rows: direct %d, via benchfmt %d", len(direct.Rows), len(viaText.Rows))
+	}
+	for i, r := range viaText.Rows {
+		d := direct.Rows[i]
+		if r.Point != d.Point || r.BaseN != d.BaseN || !near(r.BaseCenter, d.BaseCenter) || r.Significant {
+			t.Errorf("row %d: via benchfmt %s n=%d %v, direct %s n=%d %v", i, r.Point, r.BaseN, r.BaseCenter, d.Point, d.BaseN, d.BaseCenter)
+		}
+	}
+}
+
+func near(a, b float64) bool { return a == b || (a-b)/b < 1e-9 && (b-a)/b < 1e-9 }
