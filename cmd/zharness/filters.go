@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -55,9 +56,26 @@ func conformanceDrivers() []string {
 // names with the list of valid ones.
 func (s *selection) filter() (conformance.Filter, error) {
 	f := conformance.Filter{Drivers: conformanceDrivers(), Subjects: s.drivers, Pairs: s.pairs, Patterns: s.patterns, Cases: s.cases}
-	for _, d := range s.drivers {
+	// Drivers named explicitly (hidden ones such as faulty:drop=3/libzmq
+	// included) join the pool that pairings are built from.
+	named := append([]string(nil), s.drivers...)
+	for _, p := range s.pairs {
+		a, b, _ := strings.Cut(p, ":")
+		if strings.HasPrefix(p, "faulty:") {
+			// faulty names contain ':' themselves: split after the inner driver.
+			a, b = splitFaultyPair(p)
+		}
+		named = append(named, a, b)
+	}
+	for _, d := range named {
+		if d == "" {
+			continue
+		}
 		if _, err := drivers.Lookup(d); err != nil {
 			return f, usageWrap(err)
+		}
+		if !slices.Contains(f.Drivers, d) {
+			f.Drivers = append(f.Drivers, d)
 		}
 	}
 	for _, t := range s.transports {
@@ -104,4 +122,17 @@ func plural(n int, s string) string {
 		return fmt.Sprintf("%d %s", n, s)
 	}
 	return fmt.Sprintf("%d %ss", n, s)
+}
+
+// splitFaultyPair splits "faulty:F/INNER:PEER" at the ':' after INNER.
+func splitFaultyPair(p string) (string, string) {
+	slash := strings.IndexByte(p, '/')
+	if slash < 0 {
+		return p, ""
+	}
+	i := strings.IndexByte(p[slash:], ':')
+	if i < 0 {
+		return p, ""
+	}
+	return p[:slash+i], p[slash+i+1:]
 }

@@ -41,3 +41,5 @@ func jsonLine(v any) ([]byte, error) {
 	}
 	return append(b, '\n'), nil
 }
+
+func openFile(path string) (*os.File, error) { return os.Open(path) }
