@@ -190,3 +190,16 @@ func WriteResults(w io.Writer, res *Results) error {
 	}
 	return nil
 }
+
+// Append opens an existing results file to add records after the ones it
+// has (a run that writes conformance and then performance records).
+func Append(path string) (*Writer, error) {
+	if _, err := ReadFile(path); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	return &Writer{w: f, c: f, enc: json.NewEncoder(f)}, nil
+}

@@ -126,7 +126,7 @@ func runConformance(o *conformanceOpts, stdout, stderr io.Writer) (*conformanceR
 		return nil, usageWrap(err)
 	}
 	if len(plan) == 0 && f.Shards <= 1 {
-		return nil, usageErr("no specs match the filters (see `zharness list specs` with the same flags)")
+		return nil, usageErr("no specs match the filters (see: zharness list specs, with the same flags)")
 	}
 	file := o.resultsFile
 	if file == "" {
