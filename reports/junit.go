@@ -57,8 +57,8 @@ type junitMessage struct {
 }
 
 // WriteJUnit writes the conformance records as JUnit XML: one <testsuite>
-// per pairing × transport, one <testcase> per record. FAIL, and NON-STRICT
-// when it was not expected, become <failure> carrying the requirement,
+// per pairing × transport, one <testcase> per record. Unexpected verdicts
+// (see Record.Unexpected) become <failure> carrying the requirement,
 // clause, expected and actual outcomes, the event log and the command that
 // reruns the case alone (ruling 7); UNIMPLEMENTED and N/A become
 // <skipped>. Perf points that failed are listed in a "perf" suite so a
@@ -83,15 +83,18 @@ func WriteJUnit(w io.Writer, res *Results) error {
 			Time:      r.Duration.Seconds(),
 			File:      r.File,
 		}
+		// The testcase fails exactly when the run does: when the verdict
+		// differs from its expectation (a FAIL with no expectation among
+		// them). A known deviation passes as a testcase, with its verdict
+		// kept visible in system-out.
 		switch {
-		case r.Verdict == Fail || (r.Verdict == NonStrict && r.Unexpected):
+		case r.Unexpected:
 			tc.Failure = &junitMessage{Message: failureMessage(r), Type: string(r.Verdict), Body: failureBody(r)}
 			s.Failures++
 		case r.Verdict == Unimplemented || r.Verdict == NotApplicable:
 			tc.Skipped = &junitMessage{Message: skipMessage(r)}
 			s.Skipped++
-		case r.Verdict == NonStrict || r.Verdict == Informational:
-			// Graded, expected and not a failure: keep the finding visible.
+		case r.Verdict != Pass:
 			tc.SystemOut = string(r.Verdict) + ": " + failureBody(r)
 		}
 		s.Tests++
