@@ -30,6 +30,13 @@ type arrival struct {
 // until stop returns true or the window passes. It returns the arrivals
 // in the order they were read.
 func (r *runner) readUntil(roles []string, window time.Duration, stop func([]arrival) bool, at Pos) ([]arrival, bool) {
+	return r.readReplying(roles, window, stop, nil, at)
+}
+
+// readReplying is readUntil where each socket answers every message it
+// reads with reply (keeping the envelope on ROUTER and DEALER), so a REP
+// can be read many times in one collect.
+func (r *runner) readReplying(roles []string, window time.Duration, stop func([]arrival) bool, reply []Frame, at Pos) ([]arrival, bool) {
 	ctx, cancel := context.WithTimeout(r.ctx, window)
 	defer cancel()
 	var (
@@ -67,6 +74,11 @@ func (r *runner) readUntil(roles []string, window time.Duration, stop func([]arr
 					continue
 				}
 				r.log(role, "recv", render(m), nil)
+				if reply != nil && !r.replyTo(ctx, role, sock, m, reply, at) {
+					done.Store(true)
+					cancel()
+					continue
+				}
 				mu.Lock()
 				arrivals = append(arrivals, arrival{role: role, msg: m, at: time.Since(r.start)})
 				if !done.Load() && stop(arrivals) {
@@ -86,12 +98,33 @@ func (r *runner) readUntil(roles []string, window time.Duration, stop func([]arr
 	}
 }
 
+// replyTo answers m on sock; false when the reply failed (recorded).
+func (r *runner) replyTo(ctx context.Context, role string, sock drivers.Socket, m drivers.Msg, reply []Frame, at Pos) bool {
+	out, err := expand(reply, seqNumber(m), r.vars)
+	if err != nil {
+		r.harnessErr(fmt.Errorf("%s: %v", at, err))
+		return false
+	}
+	if t := r.c.role(role).Type; t == drivers.ROUTER || t == drivers.DEALER {
+		out = append(envelope(m), out...)
+	}
+	cctx, cancel := context.WithTimeout(ctx, r.scale(Tw))
+	err = sock.Send(cctx, out)
+	cancel()
+	r.log(role, "send", render(out), err)
+	if err != nil {
+		r.fail(&violation{kind: reports.KindError, expected: []string{"reply " + render(out) + " succeeds"}, actual: err.Error(), at: at})
+		return false
+	}
+	return true
+}
+
 func (r *runner) collect(s *Step) {
 	within := s.Within
 	if within == 0 {
 		within = Tw
 	}
-	got, ok := r.readUntil(s.Sockets, r.scale(within), func(a []arrival) bool { return len(a) >= s.Count }, s.Pos)
+	got, ok := r.readReplying(s.Sockets, r.scale(within), func(a []arrival) bool { return len(a) >= s.Count }, s.Reply, s.Pos)
 	if r.stopped() {
 		return
 	}

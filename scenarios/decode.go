@@ -27,7 +27,7 @@ var stepKeys = map[StepKind][]string{
 	StepSend:      {"socket", "frames", "count", "error", "timeout", "at_least", "at_most"},
 	StepRecv:      {"socket", "frames", "prefix", "any", "count", "save", "error", "timeout", "at_least", "at_most"},
 	StepNoMessage: {"socket", "sockets", "within"},
-	StepCollect:   {"sockets", "count", "within", "expect"},
+	StepCollect:   {"sockets", "count", "within", "expect", "reply"},
 	StepServe:     {"client", "servers", "frames", "reply", "count", "timeout", "expect"},
 	StepSync:      {"from", "to", "probe", "within"},
 	StepSetOption: {"socket", "option", "value"},

@@ -206,9 +206,9 @@ func (d *decoder) stepFields(s *Step, f map[string]ast.Node, body ast.Node, c *C
 			if !ok {
 				continue
 			}
-			if k != "any" {
+			if k != "any" && k != "ok" {
 				if _, err := drivers.ParseKind(k); err != nil {
-					d.errorf(e, "%s: error: %v (or \"any\")", what, err)
+					d.errorf(e, "%s: error: %v (or \"any\"; \"ok\" allows success too)", what, err)
 					continue
 				}
 			}

@@ -55,7 +55,11 @@ func isProbe(m drivers.Msg, probe string) bool {
 }
 
 func (r *runner) syncFailed(s *Step, detail string) {
-	r.fail(&violation{kind: reports.KindTimeout, expected: []string{fmt.Sprintf("probes from %s reach %s within %s", s.From, strings.Join(s.To, ", "), r.scale(max(s.Within, syncWithin)))}, actual: detail, grade: s.Grade, at: s.Pos})
+	within := s.Within
+	if within == 0 {
+		within = syncWithin
+	}
+	r.fail(&violation{kind: reports.KindTimeout, expected: []string{fmt.Sprintf("probes from %s reach %s within %s", s.From, strings.Join(s.To, ", "), r.scale(within))}, actual: detail, grade: s.Grade, at: s.Pos})
 }
 
 // probeReaders starts one reader per target. onMsg is called for every
