@@ -78,7 +78,7 @@ func (d *decoder) decodeCase(n ast.Node, what string) *Case {
 		return nil
 	}
 	before := len(d.problems)
-	c := &Case{Pos: d.pos(n), Timeout: 20 * time.Second, Transports: drivers.AllTransports}
+	c := &Case{Pos: d.pos(n), Timeout: 10 * time.Second, Transports: drivers.AllTransports}
 	for _, k := range []string{"id", "title", "clause", "grade", "requirement", "pattern", "subject", "roles", "steps"} {
 		if _, ok := f[k]; !ok {
 			d.errorf(n, "%s: missing required key %q", what, k)

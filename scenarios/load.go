@@ -119,3 +119,13 @@ func checkUnique(cases []*Case) []error {
 	}
 	return errs
 }
+
+// LoadEmbeddedFile loads one embedded scenario file by its path inside the
+// embedded tree (e.g. "conformance/reqrep/basic.yaml").
+func LoadEmbeddedFile(name string) ([]*Case, error) {
+	data, err := fs.ReadFile(Embedded, name)
+	if err != nil {
+		return nil, err
+	}
+	return Decode(path.Join("scenarios", name), data)
+}

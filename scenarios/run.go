@@ -65,12 +65,7 @@ func Run(ctx context.Context, c *Case, p Pairing, t drivers.Transport, opts Opti
 	rec.Start = start
 	defer func() { rec.Duration = time.Since(start) }()
 
-	if ok, why := Applicable(c, p, t); !ok {
-		rec.Verdict, rec.Reason = reports.NotApplicable, why
-		return rec
-	}
-	if why := missingCapability(c, p, t); why != "" {
-		rec.Verdict, rec.Reason = reports.Unimplemented, why
+	if gate(rec, c, p, t) {
 		return rec
 	}
 	r := newRunner(c, p, t, opts, start)
@@ -89,6 +84,27 @@ func Run(ctx context.Context, c *Case, p Pairing, t drivers.Transport, opts Opti
 	}
 	r.steps(c.Steps, 0)
 	return rec
+}
+
+// Gate decides, without running anything, whether c is N/A or
+// UNIMPLEMENTED for this pairing and transport; if so it returns that
+// record.
+func Gate(c *Case, p Pairing, t drivers.Transport, opts Options) (*reports.Record, bool) {
+	rec := newRecord(c, p, t, opts)
+	rec.Start = time.Now()
+	return rec, gate(rec, c, p, t)
+}
+
+func gate(rec *reports.Record, c *Case, p Pairing, t drivers.Transport) bool {
+	if ok, why := Applicable(c, p, t); !ok {
+		rec.Verdict, rec.Reason = reports.NotApplicable, why
+		return true
+	}
+	if why := missingCapability(c, p, t); why != "" {
+		rec.Verdict, rec.Reason = reports.Unimplemented, why
+		return true
+	}
+	return false
 }
 
 func newRecord(c *Case, p Pairing, t drivers.Transport, opts Options) *reports.Record {
@@ -365,12 +381,37 @@ func (r *runner) bindOrConnect(role string, s drivers.Socket, bind bool, name st
 	if bind {
 		op, call = "bind", s.Bind
 	}
-	if err := call(ep); err != nil {
+	err, returned := bounded(r.scale(dialBound), func() error { return call(ep) })
+	if !returned {
+		// The driver contract has no deadline on bind/connect, so an
+		// implementation that blocks in them is cut off here; its call is
+		// abandoned (an isolated spec's process ends soon after).
+		r.log(role, op, ep, fmt.Errorf("did not return within %s", r.scale(dialBound)))
+		r.fail(&violation{kind: reports.KindHang, expected: []string{op + " returns"}, actual: fmt.Sprintf("%s %s blocked for %s", op, ep, r.scale(dialBound)), at: at})
+		return false
+	}
+	if err != nil {
 		r.callErr(role, op+" "+ep, err, at)
 		return false
 	}
 	r.log(role, op, ep, nil)
 	return true
+}
+
+// dialBound bounds bind and connect, which ZeroMQ makes asynchronous but
+// some implementations run synchronously (with retries).
+const dialBound = 5 * time.Second
+
+// bounded runs fn and waits at most d for it.
+func bounded(d time.Duration, fn func() error) (err error, returned bool) {
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	select {
+	case err := <-done:
+		return err, true
+	case <-time.After(d):
+		return nil, false
+	}
 }
 
 func (r *runner) harnessErr(err error) {

@@ -108,10 +108,14 @@ func (r *runner) probeReaders(ctx context.Context, s *Step, onMsg func(role stri
 	return func() bool { wg.Wait(); return !failed.Load() }
 }
 
+// sendProbe sends one probe, waiting as long as the sync window allows.
+// A short per-probe deadline would be wrong: a driver whose send timed out
+// may still deliver that message later (the contract hands a late result
+// to the next call), and the count of probes sent would then be short.
+// A send that fails at once (no link yet, allowed by RFC 28 §REQ-4) is
+// reported to the caller, who retries after probeInterval.
 func (r *runner) sendProbe(ctx context.Context, from drivers.Socket, m drivers.Msg) error {
-	cctx, cancel := context.WithTimeout(ctx, probeInterval)
-	defer cancel()
-	return from.Send(cctx, m)
+	return from.Send(ctx, m)
 }
 
 func (r *runner) syncBroadcast(ctx context.Context, s *Step, from drivers.Socket) {

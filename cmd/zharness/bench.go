@@ -83,7 +83,7 @@ point is written to RESULTS-DIR/results.jsonl and as a Go benchmark line (benchs
 	}
 	o.register(cmd.Flags(), "")
 	cmd.Flags().StringSliceVar(&o.transports, "transport", nil, "tcp, ipc or inproc")
-	cmd.Flags().BoolVar(&o.quick, "quick", false, "the quick profile (as in `make run`)")
+	cmd.Flags().BoolVar(&o.quick, "quick", false, "the quick profile (as in make run)")
 	cmd.Flags().StringVar(&o.resultsDir, "results-dir", "results", "directory for results.jsonl")
 	cmd.Flags().StringVar(&o.benchOut, "bench-out", "", "also write Go benchmark lines to this file")
 	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")

@@ -17,6 +17,7 @@
 //
 //	panic=N     the Nth send panics in a goroutine of its own
 //	exit=N      the Nth send calls os.Exit(3)
+//	segv=N      the Nth send dereferences NULL in C (cgo builds only)
 //	hang=N      the Nth receive blocks forever, ignoring its deadline
 package faulty
 
@@ -40,17 +41,20 @@ type Fault struct {
 }
 
 var kinds = map[string]bool{"drop": true, "dup": true, "reorder": true, "truncate": false, "nofilter": false,
-	"delay": true, "panic": true, "exit": true, "hang": true}
+	"delay": true, "panic": true, "exit": true, "hang": true, "segv": true}
 
 // ParseFault parses "drop=3", "truncate", "delay=50us".
 func ParseFault(s string) (Fault, error) {
 	k, v, hasV := strings.Cut(s, "=")
 	needs, ok := kinds[k]
 	if !ok {
-		return Fault{}, fmt.Errorf("faulty: unknown fault %q (valid: drop=N, dup=N, reorder=N, truncate, nofilter, delay=D, panic=N, exit=N, hang=N)", k)
+		return Fault{}, fmt.Errorf("faulty: unknown fault %q (valid: drop=N, dup=N, reorder=N, truncate, nofilter, delay=D, panic=N, exit=N, segv=N, hang=N)", k)
 	}
 	if needs != hasV {
 		return Fault{}, fmt.Errorf("faulty: fault %q takes %s", k, map[bool]string{true: "a value (" + k + "=...)", false: "no value"}[needs])
+	}
+	if k == "segv" && !canSegv {
+		return Fault{}, fmt.Errorf("faulty: segv needs a cgo build")
 	}
 	f := Fault{Kind: k}
 	if k == "delay" {
@@ -192,6 +196,11 @@ func (s *socket) Send(ctx context.Context, m drivers.Msg) error {
 			// can reach, as a crashing implementation would.
 			go func() { panic("faulty: injected panic on send " + strconv.Itoa(f.N)) }()
 			select {}
+		}
+	case "segv":
+		if s.sends == f.N {
+			fmt.Fprintln(os.Stderr, "faulty: injected SIGSEGV in C on send", f.N)
+			segv()
 		}
 	case "exit":
 		if s.sends == f.N {

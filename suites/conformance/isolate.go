@@ -33,13 +33,18 @@ type Isolation struct {
 
 // childSlack is how long past the case's own timeout a child may take
 // (start-up, cleanup) before it is declared hung.
-const childSlack = 15 * time.Second
+const childSlack = 5 * time.Second
 
 // runIsolated runs s in a child process and returns its record, or a FAIL
 // record of kind crash or hang with the child's stderr tail and status.
 func runIsolated(ctx context.Context, iso *Isolation, s Spec, timeScale float64) *reports.Record {
 	args := []string{"--case", s.Case.ID, "--subject", s.Subject, "--peer", s.Peer, "--transport", string(s.Transport),
 		"--time-scale", fmt.Sprint(timeScale)}
+	if len(iso.Scenarios) == 0 {
+		// Only the file that holds the case: parsing every scenario in
+		// each child would cost more than running most specs.
+		args = append(args, "--embedded-file", strings.TrimPrefix(s.Case.Pos.File, "scenarios/"))
+	}
 	for _, p := range iso.Scenarios {
 		args = append(args, "--scenarios", p)
 	}
@@ -74,7 +79,7 @@ func runIsolated(ctx context.Context, iso *Isolation, s Spec, timeScale float64)
 		if ctx.Err() != nil {
 			why = "the run was interrupted; the child process was killed"
 		}
-		return childFailure(s, reports.KindHang, why+"\nstderr tail:\n"+tail(stderr.String()), start)
+		return childFailure(s, reports.KindHang, why+"\nstderr (start and end):\n"+tail(stderr.String()), start)
 	}
 	var rec reports.Record
 	if err := json.Unmarshal(lastLine(stdout.Bytes()), &rec); err != nil || rec.Case != s.Case.ID {
@@ -82,7 +87,7 @@ func runIsolated(ctx context.Context, iso *Isolation, s Spec, timeScale float64)
 		if waitErr != nil {
 			status = waitErr.Error()
 		}
-		return childFailure(s, reports.KindCrash, fmt.Sprintf("the process running the spec died (%s) before reporting a verdict\nstderr tail:\n%s", status, tail(stderr.String())), start)
+		return childFailure(s, reports.KindCrash, fmt.Sprintf("the process running the spec died (%s) before reporting a verdict\nstderr (start and end):\n%s", status, tail(stderr.String())), start)
 	}
 	return &rec
 }
@@ -108,6 +113,7 @@ func ChildMain(args []string, stdout io.Writer) error {
 	peer := fs.String("peer", "", "peer driver")
 	transport := fs.String("transport", "", "transport")
 	scale := fs.Float64("time-scale", 1, "time scale")
+	embedded := fs.String("embedded-file", "", "the embedded scenario file that holds the case")
 	var paths multiFlag
 	fs.Var(&paths, "scenarios", "scenario paths")
 	if err := fs.Parse(args); err != nil {
@@ -115,9 +121,12 @@ func ChildMain(args []string, stdout io.Writer) error {
 	}
 	var cases []*scenarios.Case
 	var err error
-	if len(paths) == 0 {
+	switch {
+	case *embedded != "":
+		cases, err = scenarios.LoadEmbeddedFile(*embedded)
+	case len(paths) == 0:
 		cases, err = scenarios.LoadDefault()
-	} else {
+	default:
 		cases, err = scenarios.LoadPaths(paths...)
 	}
 	if err != nil {
@@ -193,14 +202,16 @@ func lastLine(b []byte) []byte {
 	return b
 }
 
+// tail keeps the start and the end of a child's stderr: a Go crash dump
+// names its cause (panic, SIGSEGV) first and the goroutines after.
 func tail(s string) string {
-	const n = 2000
+	const half = 1500
 	s = strings.TrimSpace(s)
-	if len(s) > n {
-		return "…" + s[len(s)-n:]
-	}
 	if s == "" {
 		return "(empty)"
+	}
+	if len(s) > 2*half {
+		return s[:half] + "\n…\n" + s[len(s)-half:]
 	}
 	return s
 }

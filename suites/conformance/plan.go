@@ -39,8 +39,7 @@ type Filter struct {
 // driver on both sides) × every transport the case applies to.
 func Plan(cases []*scenarios.Case, f Filter) ([]Spec, error) {
 	for _, p := range f.Pairs {
-		s, q, ok := strings.Cut(p, ":")
-		if !ok || !contains(f.Drivers, s) || !contains(f.Drivers, q) {
+		if !validPair(p, f.Drivers) {
 			return nil, fmt.Errorf("--pair %q: expected SUBJECT:PEER with drivers from: %s", p, strings.Join(f.Drivers, ", "))
 		}
 	}
@@ -118,4 +117,21 @@ func contains[T comparable](xs []T, x T) bool {
 // Repro is the command that reruns one spec alone (decisions.md, ruling 7).
 func Repro(s Spec) string {
 	return fmt.Sprintf("zharness conformance --case %s --pair %s:%s --transport %s", s.Case.ID, s.Subject, s.Peer, s.Transport)
+}
+
+// validPair reports whether p is "a:b" for drivers a and b of the pool
+// (names may contain ':' themselves, e.g. faulty:drop=3/libzmq).
+func validPair(p string, pool []string) bool {
+	for _, a := range pool {
+		if strings.HasPrefix(p, a+":") && contains(pool, strings.TrimPrefix(p, a+":")) {
+			return true
+		}
+	}
+	return false
+}
+
+// LabelValue turns a name into a Ginkgo label value, which may not contain
+// '/' (nor &|!,()): faulty:drop=3/libzmq → faulty:drop=3+libzmq.
+func LabelValue(s string) string {
+	return strings.NewReplacer("/", "+", "&", "+", "|", "+", "!", "+", ",", "+", "(", "+", ")", "+").Replace(s)
 }

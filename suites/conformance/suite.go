@@ -94,8 +94,10 @@ func Register(cfg *Config) (*State, error) {
 		c := group[0].Case
 		Describe(fmt.Sprintf("%s: %s (%s)", c.ID, c.Title, c.Clause), Label("pattern:"+c.Pattern, "grade:"+string(c.Grade)), func() {
 			for _, s := range group {
-				labels := Label("subject:"+s.Subject, "peer:"+s.Peer, "transport:"+string(s.Transport), "case:"+c.ID)
-				timeout := time.Duration(float64(c.Timeout+15*time.Second) * max(cfg.TimeScale, 1))
+				labels := Label("subject:"+LabelValue(s.Subject), "peer:"+LabelValue(s.Peer), "transport:"+string(s.Transport), "case:"+c.ID)
+				// Longer than an isolated child's own limit, so a hung child
+				// is reported as a hang rather than as an interrupted run.
+				timeout := time.Duration(float64(c.Timeout)*max(cfg.TimeScale, 1)) + childSlack + 10*time.Second
 				It(fmt.Sprintf("[%s:%s %s]", s.Subject, s.Peer, s.Transport), labels, SpecTimeout(timeout), func(ctx SpecContext) {
 					rec := runSpec(ctx, cfg, st, s, drv)
 					st.mu.Lock()
@@ -115,11 +117,15 @@ func Register(cfg *Config) (*State, error) {
 
 // runSpec runs one cell and records its result.
 func runSpec(ctx context.Context, cfg *Config, st *State, s Spec, drv map[string]drivers.Driver) *reports.Record {
-	var rec *reports.Record
-	if cfg.Isolation != nil {
+	pairing := scenarios.Pairing{Subject: drv[s.Subject], Peer: drv[s.Peer]}
+	rec, decided := scenarios.Gate(s.Case, pairing, s.Transport, scenarios.Options{Repro: Repro(s)})
+	switch {
+	case decided:
+		// N/A or UNIMPLEMENTED: nothing runs, so no child is needed.
+	case cfg.Isolation != nil:
 		rec = runIsolated(ctx, cfg.Isolation, s, cfg.TimeScale)
-	} else {
-		rec = scenarios.Run(ctx, s.Case, scenarios.Pairing{Subject: drv[s.Subject], Peer: drv[s.Peer]}, s.Transport,
+	default:
+		rec = scenarios.Run(ctx, s.Case, pairing, s.Transport,
 			scenarios.Options{Endpoints: st.eps, TimeScale: cfg.TimeScale, Repro: Repro(s)})
 	}
 	if rec.Verdict == "" {

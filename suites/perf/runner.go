@@ -1,0 +1,427 @@
+package perf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"runtime/metrics"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/zharness/zharness/drivers"
+	"github.com/zharness/zharness/reports"
+)
+
+// Options tunes a Run. The zero value runs the plan's "full" profile with
+// every driver, transport and size it names, each remote end in its own
+// process.
+type Options struct {
+	// Filters: empty means everything the plan declares. Workloads match a
+	// workload id or kind; Drivers match the driver name of a subject
+	// ("libzmq", "gozmq", "libzmq-binding", "raw"); Modes match harness,
+	// native, bare or raw.
+	Drivers    []string
+	Transports []drivers.Transport
+	Workloads  []string
+	Modes      []string
+	Sizes      []int
+	// Quick selects the plan's "quick" profile instead of "full".
+	Quick bool
+	// Repeats, when positive, overrides every workload's repeats.
+	Repeats int
+	// CountScale, when positive, multiplies every count (tests use tiny
+	// counts this way).
+	CountScale float64
+	// SameProcess runs the remote end in a goroutine of this process
+	// instead of a peer process (always so for inproc).
+	SameProcess bool
+	// PeerCommand builds the command for a peer process given the
+	// "peer bench" flags; default DefaultPeerCommand.
+	PeerCommand func(args ...string) *exec.Cmd
+	// NativeDir is where the native reference programs are (see
+	// FindNative); empty searches.
+	NativeDir string
+	// PointTimeout bounds one measurement (default 60 s, 15 s with
+	// Quick): a run that has not finished by then is an error and the run
+	// goes on.
+	PointTimeout time.Duration
+	// BenchOut, when set, receives one Go benchmark line per point.
+	BenchOut io.Writer
+	// Progress, when set, is called after each measurement.
+	Progress func(Progress)
+}
+
+// Progress reports one finished measurement.
+type Progress struct {
+	Done, Total int
+	Record      *reports.Record
+}
+
+// Topologies.
+const (
+	TwoProcess  = "two-process"
+	SameProcess = "same-process"
+)
+
+// point is one (workload, transport, size) cell.
+type point struct {
+	w         *Workload
+	transport drivers.Transport
+	size      int
+}
+
+// subject is one thing measured at a point: a driver in some mode.
+type subject struct {
+	driver string // the name reported in records
+	mode   string
+	loops  string // loopsByName name; empty for native
+}
+
+type runner struct {
+	opts      Options
+	eps       *drivers.Endpoints
+	native    string
+	nativeErr error
+}
+
+// Run measures every point of plan that the options select and hands each
+// result to emit as it completes (reports.Record of type perf; a failed
+// measurement is a record with Perf.Error, and the run goes on). Subjects
+// are interleaved per repeat (native, harness, native, harness ...). It
+// returns an error only for a problem of the run itself (nothing selected,
+// cancelled).
+func Run(ctx context.Context, plan *Plan, opts Options, emit func(*reports.Record)) error {
+	if opts.PeerCommand == nil {
+		opts.PeerCommand = DefaultPeerCommand
+	}
+	if opts.PointTimeout <= 0 {
+		opts.PointTimeout = time.Minute
+		if opts.Quick {
+			// A rare hung run must not blow the quick profile's budget.
+			opts.PointTimeout = 15 * time.Second
+		}
+	}
+	if emit == nil {
+		emit = func(*reports.Record) {}
+	}
+	profile := "full"
+	if opts.Quick {
+		profile = "quick"
+	}
+	work := plan.Profile(profile)
+	r := &runner{opts: opts}
+	r.native, r.nativeErr = FindNative(opts.NativeDir)
+	cells := r.cells(work)
+	if len(cells) == 0 {
+		return fmt.Errorf("perf: nothing selected (profile %s, %d workloads in plan)", profile, len(work.Workloads))
+	}
+	eps, err := drivers.NewEndpoints()
+	if err != nil {
+		return err
+	}
+	defer eps.Close()
+	r.eps = eps
+	total := 0
+	for _, c := range cells {
+		total += len(c.subjects) * r.repeats(c.pt.w)
+	}
+	done := 0
+	for _, c := range cells {
+		count := r.count(ctx, c)
+		for rep := 0; rep < r.repeats(c.pt.w); rep++ {
+			for _, s := range c.subjects {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				rec := r.measure(ctx, c.pt, s, rep, count)
+				emit(rec)
+				if opts.BenchOut != nil {
+					if err := WriteBenchLine(opts.BenchOut, rec); err != nil {
+						return err
+					}
+				}
+				done++
+				if opts.Progress != nil {
+					opts.Progress(Progress{Done: done, Total: total, Record: rec})
+				}
+			}
+		}
+	}
+	return nil
+}
+
+type cell struct {
+	pt       point
+	subjects []subject
+}
+
+func (r *runner) repeats(w *Workload) int {
+	if r.opts.Repeats > 0 {
+		return r.opts.Repeats
+	}
+	return w.Repeats
+}
+
+func (r *runner) cells(p *Plan) []cell {
+	o := r.opts
+	var out []cell
+	for _, w := range p.Workloads {
+		if len(o.Workloads) > 0 && !slices.Contains(o.Workloads, w.ID) && !slices.Contains(o.Workloads, string(w.Kind)) {
+			continue
+		}
+		for _, t := range w.Transports {
+			if len(o.Transports) > 0 && !slices.Contains(o.Transports, t) {
+				continue
+			}
+			for _, size := range w.Sizes {
+				if len(o.Sizes) > 0 && !slices.Contains(o.Sizes, size) {
+					continue
+				}
+				pt := point{w: w, transport: t, size: size}
+				if subs := r.subjects(pt); len(subs) > 0 {
+					out = append(out, cell{pt: pt, subjects: subs})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// subjects lists what is measured at a point, each reference right before
+// the driver it is the reference for, so that repeats alternate them.
+func (r *runner) subjects(pt point) []subject {
+	w := pt.w
+	twoEnded := w.Kind != Fanout
+	network := pt.transport != drivers.Inproc
+	var subs []subject
+	for _, d := range w.Drivers {
+		if d == "libzmq" && twoEnded && network && slices.Contains(w.References, ModeNative) {
+			subs = append(subs, subject{driver: d, mode: ModeNative})
+		}
+		if d == "gozmq" && twoEnded && slices.Contains(w.References, ModeBare) {
+			subs = append(subs, subject{driver: d, mode: ModeBare, loops: loopsBare})
+		}
+		subs = append(subs, subject{driver: d, mode: ModeHarness, loops: d})
+	}
+	if twoEnded && network && slices.Contains(w.References, ModeRaw) {
+		subs = append(subs, subject{driver: loopsRaw, mode: ModeRaw, loops: loopsRaw})
+	}
+	o := r.opts
+	return slices.DeleteFunc(subs, func(s subject) bool {
+		return (len(o.Drivers) > 0 && !slices.Contains(o.Drivers, s.driver)) ||
+			(len(o.Modes) > 0 && !slices.Contains(o.Modes, s.mode))
+	})
+}
+
+// count is the timed count of a cell: the workload's (capped by MaxBytes,
+// scaled by CountScale) or, for a duration workload, what a pilot run of
+// the cell's first non-native subject says lasts that long.
+func (r *runner) count(ctx context.Context, c cell) int {
+	w := c.pt.w
+	n := w.CountFor(c.pt.size)
+	if r.opts.CountScale > 0 {
+		n = max(int(float64(n)*r.opts.CountScale), 1)
+	}
+	if w.Duration <= 0 {
+		return n
+	}
+	for _, s := range c.subjects {
+		if s.mode == ModeNative {
+			continue
+		}
+		pilot := r.measure(ctx, c.pt, s, -1, min(n, 2000))
+		if pilot.Perf.Error == "" && pilot.Perf.MsgsPerSec > 0 {
+			return max(int(pilot.Perf.MsgsPerSec*w.Duration.Seconds()), minCount)
+		}
+		break
+	}
+	return n
+}
+
+// measure runs one subject at one point and returns its record.
+func (r *runner) measure(ctx context.Context, pt point, s subject, rep, count int) *reports.Record {
+	w := pt.w
+	p := &reports.Perf{Workload: string(w.Kind), Size: pt.size, Repeat: rep, Mode: s.mode, Topology: TwoProcess}
+	if w.Kind == Fanout {
+		p.Subscribers = w.Subscribers
+	}
+	if pt.transport == drivers.Inproc || r.opts.SameProcess || w.Kind == Fanout {
+		p.Topology = SameProcess
+	}
+	rec := &reports.Record{
+		Type: reports.RecordPerf, Case: "perf." + w.ID, Pattern: w.Pattern,
+		Subject: s.driver, Peer: s.driver, Transport: string(pt.transport),
+		File: w.Pos, Start: time.Now(), Perf: p,
+	}
+	if w.Kind == Throughput {
+		rec.Pattern = "pipeline"
+	} else if w.Kind == Fanout {
+		rec.Pattern = "pubsub"
+	}
+	var err error
+	switch {
+	case s.mode == ModeNative && r.nativeErr != nil:
+		err = r.nativeErr
+	case s.mode == ModeNative:
+		err = r.runNative(ctx, pt, count, p)
+	case w.Kind == Fanout:
+		err = r.runFanout(ctx, pt, s, count, p)
+	default:
+		err = r.runLoops(ctx, pt, s, count, p)
+	}
+	if err != nil {
+		p.Error = err.Error()
+	}
+	rec.Title = BenchName(rec)
+	rec.Duration = time.Since(rec.Start)
+	return rec
+}
+
+// roles gives, for a two-ended workload, the local (measuring, binding)
+// end and the remote end.
+//
+// As in libzmq's tools, the receiving end of a throughput run binds and
+// the echoing end of a latency run binds. The latency client therefore
+// connects, which also matters for go-zeromq, whose REQ refuses to send
+// before it has a connection.
+func roles(w *Workload) (localRole, peerRole string, localType, peerType drivers.SocketType, localBinds bool) {
+	switch {
+	case w.Kind == Throughput:
+		return roleThrRecv, roleThrSend, drivers.PULL, drivers.PUSH, true
+	case w.Pattern == PatternPair:
+		return roleLatClient, roleLatServe, drivers.PAIR, drivers.PAIR, false
+	default:
+		return roleLatClient, roleLatServe, drivers.REQ, drivers.REP, false
+	}
+}
+
+// runLoops measures a throughput or latency point through bulk loops: the
+// local end here, the remote end in a peer process (or a goroutine).
+func (r *runner) runLoops(ctx context.Context, pt point, s subject, count int, p *reports.Perf) error {
+	localRole, peerRole, localType, peerType, localBinds := roles(pt.w)
+	loops, err := loopsByName(s.loops)
+	if err != nil {
+		return err
+	}
+	var peerLoops drivers.Bulk
+	if pt.transport == drivers.Inproc {
+		// inproc joins sockets of one context only; a driver's Socket path
+		// can share one, the bulk loops (each with its own context) cannot.
+		// go-zeromq's inproc registry is process-wide, so bare loops meet.
+		switch sl := loops.(type) {
+		case bareLoops:
+		case *socketLoops:
+			c, err := sl.drv.NewContext()
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			loops = &socketLoops{drv: sl.drv, shared: c}
+		default:
+			return fmt.Errorf("inproc: %s runs each loop in its own context, so its two ends cannot meet over inproc", s.loops)
+		}
+	}
+	localDone := make(chan struct{})
+	peerLoops = loops
+	if p.Topology == SameProcess {
+		peerLoops = withHold(loops, localDone)
+	}
+	ep, err := r.eps.New(pt.transport)
+	if err != nil {
+		return err
+	}
+	warm := max(pt.w.Warmup, 1)
+	local := drivers.BulkSpec{Socket: localType, Endpoint: ep, Bind: localBinds, Size: pt.size, Count: count, Warmup: warm}
+	remote := local
+	remote.Socket, remote.Bind = peerType, !localBinds
+
+	pctx, cancel := context.WithTimeout(ctx, r.opts.PointTimeout)
+	defer cancel()
+	var finishPeer func() error
+	if p.Topology == TwoProcess {
+		args := peerArgs{loops: s.loops, role: peerRole, spec: remote, timeout: r.opts.PointTimeout}.args()
+		proc, err := startProc("peer", r.opts.PeerCommand(args...))
+		if err != nil {
+			return err
+		}
+		// A peer that dies early ends the local loop now rather than at
+		// its deadline.
+		go func() {
+			select {
+			case <-proc.done:
+				if proc.err != nil {
+					cancel()
+				}
+			case <-pctx.Done():
+			}
+		}()
+		finishPeer = func() error { return proc.finish(peerGrace) }
+	} else {
+		done := make(chan error, 1)
+		go func() {
+			_, err := runRole(pctx, peerLoops, peerRole, remote)
+			if err != nil {
+				cancel()
+			}
+			done <- err
+		}()
+		finishPeer = func() error {
+			select {
+			case err := <-done:
+				return err
+			case <-time.After(r.opts.PointTimeout + peerGrace):
+				return errors.New("same-process peer did not return")
+			}
+		}
+	}
+	u0 := usageNow()
+	res, err := runRole(pctx, loops, localRole, local)
+	u1 := usageNow()
+	close(localDone)
+	perr := finishPeer()
+	if err != nil || perr != nil {
+		if err != nil && perr != nil {
+			return fmt.Errorf("%v; remote end: %w", err, perr)
+		}
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("remote end: %w", perr)
+	}
+	if res.Count > 0 {
+		p.CPUPerMsgNS = float64(u1.cpu-u0.cpu) / float64(res.Count)
+		p.AllocsPerMsg = float64(u1.allocs-u0.allocs) / float64(res.Count)
+	}
+	if pt.w.Kind == Latency {
+		return fillLatency(p, res.Samples, res.Elapsed)
+	}
+	fillThroughput(p, res.Count, res.Elapsed)
+	return nil
+}
+
+// peerGrace is how long a peer may take to exit after the local end is
+// done before it counts as hung and is killed.
+const peerGrace = 5 * time.Second
+
+// usage is a process's CPU time and heap allocation count.
+type usage struct {
+	cpu    time.Duration
+	allocs uint64
+}
+
+// usageNow samples CPU (all threads of this process: user + system) and
+// allocations. runtime/metrics is used rather than ReadMemStats because it
+// does not stop the world.
+func usageNow() usage {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	m := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}}
+	metrics.Read(m)
+	return usage{
+		cpu:    time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
+		allocs: m[0].Value.Uint64(),
+	}
+}
