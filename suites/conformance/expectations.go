@@ -24,9 +24,9 @@ type Expectation struct {
 	// whose behaviour is itself nondeterministic (say so in Reason, with
 	// the flake rate measured). Use Verdict or Verdicts, not both.
 	Verdicts []reports.Verdict `yaml:"verdicts"`
-	Reason    string          `yaml:"reason"`
-	Evidence  string          `yaml:"evidence"`
-	Line      int             `yaml:"-"`
+	Reason   string            `yaml:"reason"`
+	Evidence string            `yaml:"evidence"`
+	Line     int               `yaml:"-"`
 }
 
 // Expectations is a loaded expectations file.

@@ -272,4 +272,3 @@ func (t *tailBuffer) tail() string {
 	}
 	return s
 }
-
