@@ -184,6 +184,7 @@ type runner struct {
 	mu       sync.Mutex
 	ctxs     map[string]drivers.Context // by driver name
 	sockets  map[string]drivers.Socket  // by role
+	closed   map[string]drivers.Socket  // closed by a close step, kept for use-after-close checks
 	eps      map[string]string          // symbolic → concrete endpoint
 	vars     map[string][]byte
 	events   []reports.Event
@@ -195,7 +196,7 @@ type runner struct {
 
 func newRunner(c *Case, p Pairing, t drivers.Transport, opts Options, start time.Time) *runner {
 	return &runner{c: c, p: p, t: t, opts: opts, start: start,
-		ctxs: map[string]drivers.Context{}, sockets: map[string]drivers.Socket{},
+		ctxs: map[string]drivers.Context{}, sockets: map[string]drivers.Socket{}, closed: map[string]drivers.Socket{},
 		eps: map[string]string{}, vars: map[string][]byte{}}
 }
 

@@ -82,6 +82,21 @@ func (r *runner) live(role string, at Pos) drivers.Socket {
 	return s
 }
 
+// usable returns the socket a send or recv step acts on: an open one, or,
+// when the step expects an error, one the case has closed (using a closed
+// socket must fail with the closed kind, not crash).
+func (r *runner) usable(s *Step) drivers.Socket {
+	if len(s.Errors) > 0 {
+		r.mu.Lock()
+		sock, closed := r.closed[s.Socket]
+		r.mu.Unlock()
+		if closed && r.socket(s.Socket) == nil {
+			return sock
+		}
+	}
+	return r.live(s.Socket, s.Pos)
+}
+
 func (r *runner) closeRole(s *Step) {
 	sock := r.live(s.Socket, s.Pos)
 	if sock == nil {
@@ -89,6 +104,7 @@ func (r *runner) closeRole(s *Step) {
 	}
 	r.mu.Lock()
 	delete(r.sockets, s.Socket)
+	r.closed[s.Socket] = sock
 	r.mu.Unlock()
 	err := sock.Close()
 	r.log(s.Socket, "close", "", err)
@@ -106,7 +122,7 @@ func (r *runner) callCtx(timeout time.Duration) (context.Context, context.Cancel
 }
 
 func (r *runner) send(s *Step, loop int) {
-	sock := r.live(s.Socket, s.Pos)
+	sock := r.usable(s)
 	if sock == nil {
 		return
 	}
@@ -214,7 +230,7 @@ func kindMatches(wanted []string, err error) bool {
 }
 
 func (r *runner) recv(s *Step, loop int) {
-	sock := r.live(s.Socket, s.Pos)
+	sock := r.usable(s)
 	if sock == nil {
 		return
 	}
