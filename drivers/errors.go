@@ -21,12 +21,18 @@ const (
 	// (libzmq ENOTSUP, e.g. recv on PUB). It is behaviour under test, unlike
 	// KindUnsupported, which says the driver's API lacks a feature.
 	KindNotAllowed
+	// KindCrashed: the implementation's process died during the call (an
+	// out-of-process driver reports it, with the evidence in the error).
+	KindCrashed
+	// KindHung: the implementation stopped answering past the call's
+	// deadline and was killed.
+	KindHung
 )
 
 var kindNames = map[Kind]string{
 	KindOther: "other", KindTimeout: "timeout", KindUnsupported: "unsupported",
 	KindInvalidState: "invalid-state", KindHostUnreachable: "host-unreachable",
-	KindClosed: "closed", KindNotAllowed: "not-allowed",
+	KindClosed: "closed", KindNotAllowed: "not-allowed", KindCrashed: "crashed", KindHung: "hung",
 }
 
 // String returns the kind's name as scenarios spell it.
@@ -39,7 +45,7 @@ func ParseKind(s string) (Kind, error) {
 			return k, nil
 		}
 	}
-	return KindOther, fmt.Errorf("unknown error kind %q (valid: other, timeout, unsupported, invalid-state, host-unreachable, closed, not-allowed)", s)
+	return KindOther, fmt.Errorf("unknown error kind %q (valid: other, timeout, unsupported, invalid-state, host-unreachable, closed, not-allowed, crashed, hung)", s)
 }
 
 // Sentinels so callers can write errors.Is(err, drivers.ErrTimeout).

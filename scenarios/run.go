@@ -252,7 +252,14 @@ func (r *runner) callErr(role, op string, err error, at Pos) {
 		r.mu.Unlock()
 		return
 	}
-	r.fail(&violation{kind: reports.KindError, expected: []string{op + " succeeds"}, actual: err.Error(), at: at})
+	kind := reports.KindError
+	switch drivers.KindOf(err) {
+	case drivers.KindCrashed:
+		kind = reports.KindCrash
+	case drivers.KindHung:
+		kind = reports.KindHang
+	}
+	r.fail(&violation{kind: kind, expected: []string{op + " succeeds"}, actual: err.Error(), at: at})
 }
 
 func (r *runner) driverFor(role string) drivers.Driver {

@@ -166,8 +166,13 @@ func (r *runner) checkOutcome(s *Step, what string, err error, elapsed time.Dura
 		}
 	} else if err != nil {
 		kind := reports.KindError
-		if drivers.KindOf(err) == drivers.KindTimeout {
+		switch drivers.KindOf(err) {
+		case drivers.KindTimeout:
 			kind = reports.KindTimeout
+		case drivers.KindCrashed:
+			kind = reports.KindCrash
+		case drivers.KindHung:
+			kind = reports.KindHang
 		}
 		if drivers.KindOf(err) == drivers.KindUnsupported {
 			r.callErr(s.Socket, what, err, s.Pos)
