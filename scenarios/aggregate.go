@@ -59,7 +59,7 @@ func (r *runner) readReplying(roles []string, window time.Duration, stop func([]
 			defer wg.Done()
 			for !done.Load() && ctx.Err() == nil {
 				cctx, ccancel := context.WithTimeout(ctx, pollSlice)
-				m, err := sock.Recv(cctx)
+				m, err := r.recvFrom(cctx, role, sock)
 				ccancel()
 				if err != nil {
 					if ctx.Err() != nil || done.Load() {
@@ -72,6 +72,11 @@ func (r *runner) readReplying(roles []string, window time.Duration, stop func([]
 						cancel()
 					}
 					continue
+				}
+				if done.Load() {
+					// The step is complete; this message is for the next read.
+					r.putPending(role, m)
+					break
 				}
 				r.log(role, "recv", render(m), nil)
 				if reply != nil && !r.replyTo(ctx, role, sock, m, reply, at) {

@@ -185,6 +185,7 @@ type runner struct {
 	ctxs     map[string]drivers.Context // by driver name
 	sockets  map[string]drivers.Socket  // by role
 	closed   map[string]drivers.Socket  // closed by a close step, kept for use-after-close checks
+	pending  map[string][]drivers.Msg   // read by a multi-socket step after it had finished
 	eps      map[string]string          // symbolic → concrete endpoint
 	vars     map[string][]byte
 	events   []reports.Event
@@ -196,7 +197,7 @@ type runner struct {
 
 func newRunner(c *Case, p Pairing, t drivers.Transport, opts Options, start time.Time) *runner {
 	return &runner{c: c, p: p, t: t, opts: opts, start: start,
-		ctxs: map[string]drivers.Context{}, sockets: map[string]drivers.Socket{}, closed: map[string]drivers.Socket{},
+		ctxs: map[string]drivers.Context{}, sockets: map[string]drivers.Socket{}, closed: map[string]drivers.Socket{}, pending: map[string][]drivers.Msg{},
 		eps: map[string]string{}, vars: map[string][]byte{}}
 }
 
@@ -511,4 +512,25 @@ func (r *runner) finish(rec *reports.Record) {
 			rec.Actual = strings.Join(r.observed, "; ")
 		}
 	}
+}
+
+// recvFrom receives on role's socket, first handing out any message a
+// concurrent reader took after its step had finished: like a driver's late
+// result, it belongs to the next receive, so nothing read is ever lost.
+func (r *runner) recvFrom(ctx context.Context, role string, sock drivers.Socket) (drivers.Msg, error) {
+	r.mu.Lock()
+	if q := r.pending[role]; len(q) > 0 {
+		m := q[0]
+		r.pending[role] = q[1:]
+		r.mu.Unlock()
+		return m, nil
+	}
+	r.mu.Unlock()
+	return sock.Recv(ctx)
+}
+
+func (r *runner) putPending(role string, m drivers.Msg) {
+	r.mu.Lock()
+	r.pending[role] = append(r.pending[role], m)
+	r.mu.Unlock()
 }

@@ -247,7 +247,7 @@ func (r *runner) recv(s *Step, loop int) {
 		}
 		ctx, cancel := r.callCtx(s.Timeout)
 		t0 := time.Now()
-		m, err := sock.Recv(ctx)
+		m, err := r.recvFrom(ctx, s.Socket, sock)
 		elapsed := time.Since(t0)
 		cancel()
 		detail := ""
@@ -316,7 +316,7 @@ func (r *runner) noMessage(s *Step) {
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(r.ctx, within)
 			defer cancel()
-			m, err := sock.Recv(ctx)
+			m, err := r.recvFrom(ctx, role, sock)
 			if err == nil {
 				r.log(role, "recv", render(m), nil)
 				r.fail(&violation{kind: reports.KindMismatch, expected: []string{fmt.Sprintf("no message on %s within %s", role, within)}, actual: "received " + render(m), grade: s.Grade, at: s.Pos})

@@ -78,7 +78,7 @@ func (r *runner) probeReaders(ctx context.Context, s *Step, onMsg func(role stri
 			defer wg.Done()
 			for ctx.Err() == nil {
 				cctx, cancel := context.WithTimeout(ctx, pollSlice)
-				m, err := sock.Recv(cctx)
+				m, err := r.recvFrom(cctx, role, sock)
 				cancel()
 				if err != nil {
 					if ctx.Err() != nil {

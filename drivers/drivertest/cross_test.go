@@ -3,6 +3,8 @@
 package drivertest_test
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/zharness/zharness/drivers"
@@ -20,38 +22,64 @@ func lookup(t *testing.T, name string) drivers.Driver {
 	return d
 }
 
-// Each test runs in a child process (inChild): an implementation that
-// panics in its own goroutine ends the process, and should fail only the
-// test that met it.
+// The go-zeromq driver's own contract run, with go-zeromq's deviations and
+// its inproc crash, is TestContract in drivers/gozmq; it asserts each
+// deviation so none is hidden by leaving it out here.
 
-// TestGozmq checks the go-zeromq driver alone.
-func TestGozmq(t *testing.T) {
-	if inChild(t) {
-		drivertest.Run(t, lookup(t, "gozmq"))
-	}
-}
-
-// TestLibzmq checks the libzmq driver alone.
+// TestLibzmq checks the libzmq driver alone, in a child process.
 func TestLibzmq(t *testing.T) {
 	if inChild(t) {
 		drivertest.Run(t, lookup(t, "libzmq"))
 	}
 }
 
-// TestCrossGozmqLibzmq checks messages between the two implementations in
-// every arrangement, over the transports that can join two of them.
-func TestCrossGozmqLibzmq(t *testing.T) {
-	if !inChild(t) {
-		return
-	}
-	drivertest.RunPair(t, lookup(t, "gozmq"), lookup(t, "libzmq"), drivers.TCP, drivers.IPC)
+// crossDeviations are go-zeromq behaviours that the cross-driver message
+// checks see, with the evidence (drivers/gozmq/contract_test.go has the
+// same findings for gozmq alone).
+var crossDeviations = []struct {
+	cases  *regexp.Regexp
+	reason string
+}{
+	{regexp.MustCompile(`^reqrep/(tcp|ipc)/REP@gozmq-binds/multipart$|^reqrep/(tcp|ipc)/REQ@libzmq-binds/multipart$`),
+		"go-zeromq's REP splits the envelope at the last empty frame, not the first (splitReq, rep.go), so a request containing an empty frame loses its leading frames"},
 }
 
-// TestCrossLibzmqGozmq is the same with the roles of a and b swapped, so a
-// fault that depends on which driver is named first shows too.
-func TestCrossLibzmqGozmq(t *testing.T) {
-	if !inChild(t) {
-		return
+// TestCross checks messages between the two implementations in every
+// arrangement (either binding, either on either side of each pattern) over
+// tcp and ipc. Every failure must be a listed go-zeromq deviation, and
+// every listed deviation must still show (or the list is stale).
+func TestCross(t *testing.T) {
+	res := drivertest.Evaluate(lookup(t, "gozmq"), lookup(t, "libzmq"),
+		drivertest.Options{Transports: []drivers.Transport{drivers.TCP, drivers.IPC}, MessagesOnly: true})
+	seen := make([]bool, len(crossDeviations))
+	for _, c := range res.Cases {
+		if len(c.Failures) == 0 {
+			continue
+		}
+		known := false
+		for i, d := range crossDeviations {
+			if d.cases.MatchString(c.Name) {
+				known, seen[i] = true, true
+				t.Logf("%s: known go-zeromq deviation: %s", c.Name, d.reason)
+			}
+		}
+		if !known {
+			for _, f := range c.Failures {
+				t.Errorf("%v", f)
+			}
+		}
 	}
-	drivertest.RunPair(t, lookup(t, "libzmq"), lookup(t, "gozmq"), drivers.TCP, drivers.IPC)
+	for i, d := range crossDeviations {
+		if !seen[i] {
+			t.Errorf("deviation %q no longer shows; remove it from crossDeviations", d.cases)
+		}
+	}
+	var names []string
+	for _, c := range res.Cases {
+		names = append(names, c.Name)
+	}
+	if len(names) == 0 {
+		t.Fatal("no cross-driver cases ran")
+	}
+	t.Logf("%d cross-driver cases: %s …", len(names), strings.Join(names[:min(4, len(names))], ", "))
 }
