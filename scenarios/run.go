@@ -53,6 +53,9 @@ func Applicable(c *Case, p Pairing, t drivers.Transport) (bool, string) {
 	if t == drivers.Inproc && p.Subject.Name() != p.Peer.Name() && len(c.Roles) > 1 {
 		return false, "inproc connects sockets of one context only; it cannot join two implementations"
 	}
+	if c.Probe != nil && p.Subject.Name() != p.Peer.Name() {
+		return false, "a wire case pits the subject against the harness's probe; no peer driver takes part"
+	}
 	return true, ""
 }
 
@@ -193,6 +196,7 @@ type runner struct {
 	unimpl   *unimplemented
 	harness  error // a problem of the harness, not the implementation
 	observed []string
+	wire     *wireState // the probe of a wire case (wire.go)
 }
 
 func newRunner(c *Case, p Pairing, t drivers.Transport, opts Options, start time.Time) *runner {
@@ -309,6 +313,9 @@ func (r *runner) socket(role string) drivers.Socket {
 
 // setup opens every role that is not deferred.
 func (r *runner) setup() error {
+	if err := r.wireSetup(); err != nil {
+		return err
+	}
 	for _, role := range r.c.Roles {
 		if role.Deferred {
 			continue
@@ -381,6 +388,9 @@ func (r *runner) setOption(role string, s drivers.Socket, o OptionSetting, at Po
 }
 
 func (r *runner) bindOrConnect(role string, s drivers.Socket, bind bool, name string, at Pos) bool {
+	if r.wireConnect(role, s, bind, name) {
+		return true
+	}
 	ep, err := r.endpoint(name)
 	if err != nil {
 		r.harnessErr(err)
@@ -431,9 +441,13 @@ func (r *runner) harnessErr(err error) {
 	}
 }
 
+// cleanupBound bounds closing a case's sockets and contexts.
+const cleanupBound = 4 * time.Second
+
 // cleanup closes every socket and context, bounded so that a hanging
 // implementation cannot stop the run.
 func (r *runner) cleanup() {
+	r.wireCleanup()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -458,9 +472,9 @@ func (r *runner) cleanup() {
 	}()
 	select {
 	case <-done:
-	case <-time.After(r.scale(10 * time.Second)):
-		r.log("", "note", "closing sockets and contexts did not finish within 10s", nil)
-		r.fail(&violation{kind: reports.KindHang, expected: []string{"close returns"}, actual: "close of sockets/contexts blocked for 10s"})
+	case <-time.After(r.scale(cleanupBound)):
+		r.log("", "note", fmt.Sprintf("closing sockets and contexts did not finish within %s", r.scale(cleanupBound)), nil)
+		r.fail(&violation{kind: reports.KindHang, expected: []string{"close returns"}, actual: fmt.Sprintf("close of sockets/contexts blocked for %s", r.scale(cleanupBound))})
 	}
 }
 

@@ -121,6 +121,12 @@ func (x *Expectations) Lookup(r *reports.Record) (*Expectation, bool) {
 // in failOn is unexpected; with one, any other verdict is (an unexpected
 // PASS included, so fixed bugs are noticed).
 func (x *Expectations) Judge(r *reports.Record, failOn []reports.Verdict) {
+	if r.Verdict == reports.NotApplicable || r.Verdict == reports.Unimplemented {
+		// Decided by structure and capabilities before anything ran: an
+		// expectation about behaviour does not apply to such a cell.
+		r.Unexpected = contains(failOn, r.Verdict)
+		return
+	}
 	if e, ok := x.Lookup(r); ok {
 		r.ExpectedVerdict = e.Verdicts[0]
 		if contains(e.Verdicts, r.Verdict) {
