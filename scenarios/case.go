@@ -20,7 +20,8 @@ type Case struct {
 	Timeout     time.Duration // bound for the whole case
 	Roles       []*Role       // in declaration order
 	Steps       []*Step
-	Pos         Pos // where the case starts
+	Probe       *Probe // wire cases: the harness's raw ZMTP peer (wire.go)
+	Pos         Pos    // where the case starts
 }
 
 // Role is a named socket of a case.
@@ -115,6 +116,8 @@ type Step struct {
 	Branches [][]*Step // parallel
 	Times    int       // repeat
 	Body     []*Step   // repeat
+
+	Wire *WireStep // wire_* steps (wire.go)
 
 	// Grade overrides the case grade for this step's violations (e.g. a
 	// SHOULD sub-requirement inside a MUST case).

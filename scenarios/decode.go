@@ -14,7 +14,7 @@ import (
 )
 
 var (
-	caseKeys = []string{"id", "title", "clause", "grade", "requirement", "pattern", "transports", "subject", "timeout", "roles", "steps"}
+	caseKeys = []string{"id", "title", "clause", "grade", "requirement", "pattern", "transports", "subject", "timeout", "roles", "steps", "probe"}
 	roleKeys = []string{"type", "options", "bind", "connect", "deferred"}
 	idRe     = regexp.MustCompile(`^[a-z0-9]+(\.[a-z0-9]+(-[a-z0-9]+)*)+$`)
 	nameRe   = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
@@ -164,6 +164,10 @@ func (d *decoder) decodeCase(n ast.Node, what string) *Case {
 			d.errorf(v, "%s: steps: expected at least one step", what)
 		}
 	}
+	if v, ok := f["probe"]; ok {
+		c.Probe = d.decodeProbe(v, what)
+	}
+	d.checkWire(c, n, what)
 	d.checkEndpoints(c, what)
 	if len(d.problems) > before {
 		return nil

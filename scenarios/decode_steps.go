@@ -110,6 +110,10 @@ func (d *decoder) decodeStep(n ast.Node, c *Case, what string, depth int) *Step 
 	if !ok {
 		return nil
 	}
+	if isWireKind(s.Kind) {
+		d.wireStep(s, f, body, c, what)
+		return s
+	}
 	d.stepFields(s, f, body, c, what, depth)
 	return s
 }
@@ -320,6 +324,9 @@ func (d *decoder) checkEndpoints(c *Case, what string) {
 		for _, e := range r.Bind {
 			bound[e] = true
 		}
+	}
+	if c.Probe != nil && c.Probe.Listen != "" {
+		bound[c.Probe.Listen] = true // the probe binds it (wire.go)
 	}
 	walkSteps(c.Steps, func(s *Step) {
 		if s.Kind == StepBind {

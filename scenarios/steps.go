@@ -68,7 +68,9 @@ func (r *runner) step(s *Step, loop int) {
 			r.steps(s.Body, i)
 		}
 	default:
-		r.harnessErr(fmt.Errorf("%s: step kind %q has no interpreter", s.Pos, s.Kind))
+		if !r.wireStep(s) {
+			r.harnessErr(fmt.Errorf("%s: step kind %q has no interpreter", s.Pos, s.Kind))
+		}
 	}
 }
 
