@@ -7,7 +7,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/zharness/zharness/drivers"
 	_ "github.com/zharness/zharness/drivers/all"
 	"github.com/zharness/zharness/reports"
 	"github.com/zharness/zharness/scenarios"
@@ -15,9 +14,14 @@ import (
 )
 
 // TestConformance runs the default matrix (every embedded case × every
-// ordered pair of compiled-in drivers × transport) with the project's
-// expectations, exactly as `zharness conformance` does. Records go to
-// $ZH_RESULTS when set, else to the test's temp dir.
+// ordered pair of conformance drivers × transport) with the project's
+// expectations, as `zharness conformance` does, one child process per
+// spec. Select with Ginkgo's flags, e.g.
+//
+//	go test ./suites/conformance -args -ginkgo.label-filter='pattern:pubsub && transport:tcp'
+//
+// With -short and no filter it runs the libzmq:libzmq tcp slice. Records go
+// to $ZH_RESULTS when set, else to the test's temp dir.
 func TestConformance(t *testing.T) {
 	RegisterFailHandler(Fail)
 	cases, err := scenarios.LoadDefault()
@@ -39,7 +43,7 @@ func TestConformance(t *testing.T) {
 	defer w.Close()
 	st, err := conformance.Register(&conformance.Config{
 		Cases:        cases,
-		Filter:       conformance.Filter{Drivers: drivers.Names()},
+		Filter:       conformance.Filter{Drivers: conformance.DefaultDrivers()},
 		Expectations: exp,
 		Emit:         w.Add,
 		Isolation:    testIsolation(),
@@ -47,7 +51,13 @@ func TestConformance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	RunSpecs(t, "Conformance")
+	suiteCfg, repCfg := GinkgoConfiguration()
+	if testing.Short() && suiteCfg.LabelFilter == "" {
+		// The full matrix runs through the zharness binary in `make test`
+		// (sharded across processes); -short keeps a quick, complete slice.
+		suiteCfg.LabelFilter = "subject:libzmq && peer:libzmq && transport:tcp"
+	}
+	RunSpecs(t, "Conformance", suiteCfg, repCfg)
 	if len(st.HarnessErrors) > 0 {
 		t.Errorf("harness errors: %v", st.HarnessErrors)
 	}

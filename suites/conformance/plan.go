@@ -135,3 +135,20 @@ func validPair(p string, pool []string) bool {
 func LabelValue(s string) string {
 	return strings.NewReplacer("/", "+", "&", "+", "|", "+", "!", "+", ",", "+", "(", "+", ")", "+").Replace(s)
 }
+
+// DefaultDrivers are the drivers conformance runs on: every available
+// listed driver except per-message variants that share another's
+// implementation (decisions.md, ruling 9: libzmq, not libzmq-binding).
+func DefaultDrivers() []string {
+	var out []string
+	for _, n := range drivers.Names() {
+		d, err := drivers.Lookup(n)
+		if err != nil {
+			continue // unavailable drivers are listed by `zharness drivers`
+		}
+		if !d.Capabilities().HasFeature(drivers.FeaturePerfVariant) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
