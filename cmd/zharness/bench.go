@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -61,6 +63,9 @@ point is written to RESULTS-DIR/results.jsonl and as a Go benchmark line (benchs
   zharness bench --quick --bench-out new.txt && benchstat old.txt new.txt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.check(); err != nil {
+				return err // before the results file is created
+			}
 			file := filepath.Join(o.resultsDir, "results.jsonl")
 			if err := os.MkdirAll(o.resultsDir, 0o755); err != nil {
 				return internalErr(err)
@@ -90,9 +95,34 @@ point is written to RESULTS-DIR/results.jsonl and as a Go benchmark line (benchs
 	return cmd
 }
 
+// check rejects unknown driver names (listing the valid ones) and bad
+// transports or sizes, so that a usage error comes before any work.
+func (o *benchOpts) check() error {
+	valid := append(drivers.Names(), "raw") // raw: the raw-socket reference
+	for _, d := range o.drivers {
+		if !slices.Contains(valid, d) {
+			return usageErr("--driver: unknown driver %q (valid: %s)", d, strings.Join(valid, ", "))
+		}
+	}
+	for _, t := range o.transports {
+		if _, err := drivers.ParseTransport(t); err != nil {
+			return usageErr("--transport: %v", err)
+		}
+	}
+	for _, sz := range o.sizes {
+		if _, err := perf.ParseSize(sz); err != nil {
+			return usageErr("--size %q: %v", sz, err)
+		}
+	}
+	return nil
+}
+
 // runBench runs the workloads, appending each point to w as it completes.
 // It returns the number of failed points.
 func runBench(o *benchOpts, w *reports.Writer, stdout, stderr io.Writer) (int, error) {
+	if err := o.check(); err != nil {
+		return 0, err
+	}
 	var plan *perf.Plan
 	var err error
 	if len(o.files) > 0 {

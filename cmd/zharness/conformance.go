@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -125,15 +129,17 @@ func runConformance(o *conformanceOpts, stdout, stderr io.Writer) (*conformanceR
 	if err != nil {
 		return nil, usageWrap(err)
 	}
+	if plan, err = applyLabelFilter(plan, o.sel.labelFilter); err != nil {
+		return nil, err
+	}
 	if len(plan) == 0 && f.Shards <= 1 {
 		return nil, usageErr("no specs match the filters (see: zharness list specs, with the same flags)")
 	}
-	file := o.resultsFile
-	if file == "" {
+	file := o.resultsPath()
+	if o.resultsFile == "" {
 		if err := os.MkdirAll(o.resultsDir, 0o755); err != nil {
 			return nil, internalErr(err)
 		}
-		file = filepath.Join(o.resultsDir, "results.jsonl")
 	}
 	if o.jobs > 1 && f.Shards <= 1 && len(plan) > 1 {
 		err = runWorkers(o, file, len(plan), stderr)
@@ -166,6 +172,92 @@ func runConformance(o *conformanceOpts, stdout, stderr io.Writer) (*conformanceR
 	return out, nil
 }
 
+// resultsPath is where the run's records go.
+func (o *conformanceOpts) resultsPath() string {
+	if o.resultsFile != "" {
+		return o.resultsFile
+	}
+	return filepath.Join(o.resultsDir, "results.jsonl")
+}
+
+// errInterrupted marks a run stopped by SIGINT or SIGTERM; the records
+// written so far are kept, marked incomplete.
+var errInterrupted = errors.New("interrupted")
+
+func interruptedErr(file string) error {
+	return &exitError{exitInternal, fmt.Errorf("%w; results so far in %s (marked incomplete)", errInterrupted, file)}
+}
+
+// cutShort reports whether rec belongs to a spec the interrupt cut short:
+// its outcome says nothing about the implementation, so it is not
+// recorded. Ginkgo, which also receives the signal, cancels the running
+// spec, and an isolated spec then ends as a "hang"; that record can reach
+// us a moment before our own signal context is done, hence the short wait
+// for hangs (which took seconds anyway).
+func cutShort(sig context.Context, rec *reports.Record) bool {
+	if sig.Err() != nil {
+		return true
+	}
+	if rec.FailKind != reports.KindHang {
+		return false
+	}
+	select {
+	case <-sig.Done():
+		return true
+	case <-time.After(200 * time.Millisecond):
+		return false
+	}
+}
+
+// privateTempDir points TMPDIR, for this process and the children it
+// starts, at a new directory that restore removes. Everything the specs put
+// there (ipc endpoint directories, the isolated children's included) goes
+// with it, whatever happened to them: a child killed as hung or by an
+// interrupt, or one that crashed, had no chance to clean up, and Ginkgo
+// skips its cleanup nodes on a second interrupt.
+func privateTempDir() (restore func(), err error) {
+	dir, err := os.MkdirTemp("", "zhr-") // short: unix socket paths are limited to ~107 bytes
+	if err != nil {
+		return nil, err
+	}
+	old, had := os.LookupEnv("TMPDIR")
+	if err := os.Setenv("TMPDIR", dir); err != nil {
+		os.Remove(dir)
+		return nil, err
+	}
+	return func() {
+		if had {
+			_ = os.Setenv("TMPDIR", old)
+		} else {
+			_ = os.Unsetenv("TMPDIR")
+		}
+		_ = os.RemoveAll(dir)
+	}, nil
+}
+
+// resignal passes an interrupt on to Ginkgo when Ginkgo missed it: a
+// signal that lands before RunSpecs has registered its handler reaches only
+// our context, and the suite would then run to the end. Until the run has
+// finished, the signal is raised again every second; once Ginkgo's handler
+// is there it stops the suite (a repeat only hurries its cleanup along).
+func resignal(sig context.Context, finished <-chan struct{}) {
+	select {
+	case <-sig.Done():
+	case <-finished:
+		return
+	}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-finished:
+			return
+		case <-t.C:
+			_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
+		}
+	}
+}
+
 func runInProcess(o *conformanceOpts, cases []*scenarios.Case, f conformance.Filter, exp *conformance.Expectations, failOn []reports.Verdict, file string, total int, stderr io.Writer) error {
 	w, err := reports.Create(file, runMeta())
 	if err != nil {
@@ -174,19 +266,45 @@ func runInProcess(o *conformanceOpts, cases []*scenarios.Case, f conformance.Fil
 	defer w.Close()
 	prog := newProgress(stderr, "conformance", total, o.quiet || o.resultsFile != "")
 	defer prog.finish()
+	restore, err := privateTempDir()
+	if err != nil {
+		return internalErr(err)
+	}
+	defer restore()
 	var iso *conformance.Isolation
 	if !o.inProcess {
 		if iso, err = selfIsolation(o.sel.scenarios); err != nil {
 			return internalErr(err)
 		}
 	}
+	// Ginkgo handles SIGINT itself (it cancels the running spec and skips
+	// the rest); this context only tells us that it happened.
+	sig, stopSig := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stopSig()
+	emit := func(rec *reports.Record) error {
+		if cutShort(sig, rec) {
+			return nil
+		}
+		return w.Add(rec)
+	}
+	finished := make(chan struct{})
+	defer close(finished)
+	go resignal(sig, finished)
 	st, err := conformance.Run(&conformance.Config{
 		Cases: cases, Filter: f, Expectations: exp, FailOn: failOn, TimeScale: o.timeScale, Isolation: iso,
-		Emit: w.Add,
+		Emit: emit,
 		Progress: func(done, _ int, rec *reports.Record) {
 			prog.update(done, rec.Unexpected)
 		},
 	}, conformance.RunOptions{LabelFilter: o.sel.labelFilter, JSONReport: o.ginkgoJSON, Verbose: o.verbose})
+	if sig.Err() != nil {
+		meta := runMeta()
+		meta.Incomplete = true
+		if err := w.Finish(meta); err != nil {
+			return internalErr(err)
+		}
+		return interruptedErr(file)
+	}
 	if errors.Is(err, conformance.ErrNoSpecs) {
 		if f.Shards > 1 {
 			return nil // an empty shard is fine

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/onsi/ginkgo/v2/types"
 	"github.com/spf13/pflag"
 	"github.com/zharness/zharness/drivers"
 	"github.com/zharness/zharness/reports"
@@ -34,28 +35,10 @@ func (s *selection) register(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&s.scenarios, "scenarios", nil, "scenario files or directories instead of the embedded ones")
 }
 
-// conformanceDrivers are the drivers conformance runs on: every listed
-// driver except per-message variants that share another's implementation
-// (decisions.md, ruling 9: conformance runs on libzmq, not libzmq-binding).
-func conformanceDrivers() []string {
-	var out []string
-	for _, n := range drivers.Names() {
-		d, err := drivers.Lookup(n)
-		if err != nil {
-			continue // unavailable drivers are listed by `zharness drivers`
-		}
-		if d.Capabilities().HasFeature(drivers.FeaturePerfVariant) {
-			continue
-		}
-		out = append(out, n)
-	}
-	return out
-}
-
 // filter turns the flags into a conformance filter, rejecting unknown
 // names with the list of valid ones.
 func (s *selection) filter() (conformance.Filter, error) {
-	f := conformance.Filter{Drivers: conformanceDrivers(), Subjects: s.drivers, Pairs: s.pairs, Patterns: s.patterns, Cases: s.cases}
+	f := conformance.Filter{Drivers: conformance.DefaultDrivers(), Subjects: s.drivers, Pairs: s.pairs, Patterns: s.patterns, Cases: s.cases}
 	// Drivers named explicitly (hidden ones such as faulty:drop=3/libzmq
 	// included) join the pool that pairings are built from.
 	named := append([]string(nil), s.drivers...)
@@ -135,4 +118,33 @@ func splitFaultyPair(p string) (string, string) {
 		return p, ""
 	}
 	return p[:slash+i], p[slash+i+1:]
+}
+
+// specLabels are the Ginkgo labels a spec carries in the suite (the
+// case's container labels and the spec's own; suites/conformance/suite.go),
+// so that the CLI can apply --label-filter before running anything.
+func specLabels(s conformance.Spec) []string {
+	return []string{"pattern:" + s.Case.Pattern, "grade:" + string(s.Case.Grade),
+		"subject:" + conformance.LabelValue(s.Subject), "peer:" + conformance.LabelValue(s.Peer),
+		"transport:" + string(s.Transport), "case:" + s.Case.ID}
+}
+
+// applyLabelFilter keeps the specs the label filter selects. Ginkgo applies
+// the same filter again when the specs run; doing it here too makes the
+// counts, `list`, and the empty-selection error right.
+func applyLabelFilter(plan []conformance.Spec, filter string) ([]conformance.Spec, error) {
+	if filter == "" {
+		return plan, nil
+	}
+	match, err := types.ParseLabelFilter(filter)
+	if err != nil {
+		return nil, usageErr("--label-filter %q: %v", filter, err)
+	}
+	var out []conformance.Spec
+	for _, s := range plan {
+		if match(specLabels(s)) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
 }

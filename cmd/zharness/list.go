@@ -55,6 +55,9 @@ func newListCmd() *cobra.Command {
 			if err != nil {
 				return usageWrap(err)
 			}
+			if plan, err = applyLabelFilter(plan, sel.labelFilter); err != nil {
+				return err
+			}
 			if len(plan) == 0 {
 				return usageErr("no cases match the filters")
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -98,7 +99,6 @@ Holm correction across points; at least 6 samples per side) and prints the chang
 			if err != nil {
 				return internalErr(err)
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), c.Summary())
 			if len(c.Regressions()) > 0 {
 				return &exitError{exitUnexpected, fmt.Errorf("%d significant regressions beyond %.0f%%", len(c.Regressions()), threshold*100)}
 			}
@@ -112,8 +112,14 @@ Holm correction across points; at least 6 samples per side) and prints the chang
 
 // readPerf reads perf records from a results file or benchmark output.
 func readPerf(path string) ([]*reports.Record, error) {
-	if res, err := reports.ReadFile(path); err == nil {
+	res, err := reports.ReadFile(path)
+	if err == nil {
 		return res.Perf(), nil
+	}
+	if !errors.Is(err, reports.ErrSchema) {
+		// A results file that is cut off or corrupt, or no file at all:
+		// say so rather than "no benchmark lines".
+		return nil, err
 	}
 	f, err := openFile(path)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -26,7 +27,25 @@ The exit status is that of the conformance part unless the harness failed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			if !skipBench {
+				// The benchmark flags are checked before the conformance
+				// part, not after minutes of it.
+				bo.transports = co.sel.transports
+				if err := bo.check(); err != nil {
+					return err
+				}
+			}
 			cres, err := runConformance(&co, out, errw)
+			if errors.Is(err, errInterrupted) {
+				// Ctrl-C: report what was collected (the results say they
+				// are incomplete, and so does the report), then exit 3.
+				if res, rerr := reports.ReadFile(co.resultsPath()); rerr == nil {
+					if index, werr := writeReport(res, reportDir, nil, ""); werr == nil {
+						fmt.Fprintf(out, "report: %s (incomplete)\n", index)
+					}
+				}
+				return err
+			}
 			if err != nil {
 				return err
 			}

@@ -101,7 +101,7 @@ func runWorkers(o *conformanceOpts, file string, total int, stderr io.Writer) er
 		_ = os.Remove(p)
 	}
 	if interrupted {
-		return &exitError{exitInternal, fmt.Errorf("interrupted; results so far in %s (marked incomplete)", file)}
+		return interruptedErr(file)
 	}
 	if len(failures) > 0 {
 		return internalErr(fmt.Errorf("%s", strings.Join(failures, "\n")))
@@ -159,7 +159,7 @@ func countRecords(parts []string) (done, unexpected int) {
 			continue
 		}
 		for i, line := range bytes.Split(b, []byte("\n")) {
-			if i == 0 || len(line) == 0 {
+			if i == 0 || len(line) == 0 || bytes.Contains(line, []byte(`"type":"meta"`)) {
 				continue
 			}
 			done++
