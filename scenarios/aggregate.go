@@ -197,6 +197,17 @@ func (r *runner) checkExpect(s *Step, got []arrival, roles []string) {
 			seen[k] = true
 		}
 	}
+	if e.ExactlyOnce {
+		first := map[string]string{}
+		for _, a := range got {
+			k := render(a.msg)
+			if who, dup := first[k]; dup {
+				bad("each message is delivered to exactly one socket", fmt.Sprintf("%s reached both %s and %s", k, who, a.role))
+				return
+			}
+			first[k] = a.role
+		}
+	}
 	if e.InOrder {
 		last := map[string]int{}
 		for _, a := range got {

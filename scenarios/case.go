@@ -132,8 +132,8 @@ type Expect struct {
 	RoundRobin   bool // message i and i+k go to the same socket; the first k to distinct ones
 	InOrder      bool // per socket, the {i} numbers increase
 	FairQueue    int  // (single socket) every window of this many reads has distinct tags
-	NoDuplicates bool // no message is received twice
-	AllDelivered bool // every message sent was received (with Count)
+	NoDuplicates bool // no socket receives the same message twice
+	ExactlyOnce  bool // across all the sockets, no message arrives twice (dealt, not copied)
 	SameSocket   bool // serve: all replies come from one socket
 }
 

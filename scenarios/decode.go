@@ -40,7 +40,7 @@ var stepKeys = map[StepKind][]string{
 	StepRepeat:    {"times", "steps"},
 }
 
-var expectKeys = []string{"per_socket", "min_per_socket", "max_per_socket", "round_robin", "in_order", "fair_queue", "no_duplicates", "all_delivered", "same_socket"}
+var expectKeys = []string{"per_socket", "min_per_socket", "max_per_socket", "round_robin", "in_order", "fair_queue", "no_duplicates", "exactly_once", "same_socket"}
 
 func stepKindNames() []string {
 	var s []string

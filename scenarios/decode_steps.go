@@ -260,7 +260,7 @@ func (d *decoder) expect(n ast.Node, what string) Expect {
 			*p, _ = d.integer(v, what+": "+k, 1, maxCount)
 		}
 	}
-	bools := map[string]*bool{"round_robin": &e.RoundRobin, "in_order": &e.InOrder, "no_duplicates": &e.NoDuplicates, "all_delivered": &e.AllDelivered, "same_socket": &e.SameSocket}
+	bools := map[string]*bool{"round_robin": &e.RoundRobin, "in_order": &e.InOrder, "no_duplicates": &e.NoDuplicates, "exactly_once": &e.ExactlyOnce, "same_socket": &e.SameSocket}
 	for k, p := range bools {
 		if v, ok := f[k]; ok {
 			*p, _ = d.boolean(v, what+": "+k)
