@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/zharness/zharness/drivers"
+	"github.com/zharness/zharness/drivers/remote"
 	"github.com/zharness/zharness/reports"
 	"github.com/zharness/zharness/scenarios"
 	"github.com/zharness/zharness/suites/perf"
@@ -199,15 +200,23 @@ func runBench(o *benchOpts, w *reports.Writer, stdout, stderr io.Writer) (int, e
 
 func newPeerCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:                "peer bench [flags]",
-		Short:              "Internal: the remote end of a two-process measurement",
+		Use:                "peer (bench|driver) [flags]",
+		Short:              "Internal: the remote end of a measurement, or a driver agent (drivers/remote/PROTOCOL.md)",
 		Hidden:             true,
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 || args[0] != "bench" {
-				return usageErr("peer: expected `peer bench ...`")
+			var err error
+			switch {
+			case len(args) > 0 && args[0] == "bench":
+				err = perf.PeerMain(args[1:], os.Stdin, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			case len(args) > 0 && args[0] == "driver":
+				// os.Stdout itself: the agent moves the protocol to a copy of
+				// fd 1 so stray prints from an implementation cannot corrupt it.
+				err = remote.PeerMain(args[1:], os.Stdin, os.Stdout, cmd.ErrOrStderr())
+			default:
+				return usageErr("peer: expected `peer bench ...` or `peer driver --driver NAME`")
 			}
-			if err := perf.PeerMain(args[1:], os.Stdin, cmd.OutOrStdout(), cmd.ErrOrStderr()); err != nil {
+			if err != nil {
 				return internalErr(err)
 			}
 			return nil

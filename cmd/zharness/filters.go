@@ -43,10 +43,9 @@ func (s *selection) filter() (conformance.Filter, error) {
 	// included) join the pool that pairings are built from.
 	named := append([]string(nil), s.drivers...)
 	for _, p := range s.pairs {
-		a, b, _ := strings.Cut(p, ":")
-		if strings.HasPrefix(p, "faulty:") {
-			// faulty names contain ':' themselves: split after the inner driver.
-			a, b = splitFaultyPair(p)
+		a, b, err := splitPair(p)
+		if err != nil {
+			return f, err
 		}
 		named = append(named, a, b)
 	}
@@ -107,26 +106,23 @@ func plural(n int, s string) string {
 	return fmt.Sprintf("%d %ss", n, s)
 }
 
-// splitFaultyPair splits "faulty:F/INNER:PEER" at the ':' after INNER.
-func splitFaultyPair(p string) (string, string) {
-	slash := strings.IndexByte(p, '/')
-	if slash < 0 {
-		return p, ""
+// splitPair splits "SUBJECT:PEER" where either name may contain ':'
+// itself (faulty:drop=3/libzmq, remote:gozmq): the first split at which
+// both sides name a driver wins.
+func splitPair(p string) (string, string, error) {
+	for i := 0; i < len(p); i++ {
+		if p[i] != ':' {
+			continue
+		}
+		a, b := p[:i], p[i+1:]
+		if _, err := drivers.Lookup(a); err != nil {
+			continue
+		}
+		if _, err := drivers.Lookup(b); err == nil {
+			return a, b, nil
+		}
 	}
-	i := strings.IndexByte(p[slash:], ':')
-	if i < 0 {
-		return p, ""
-	}
-	return p[:slash+i], p[slash+i+1:]
-}
-
-// specLabels are the Ginkgo labels a spec carries in the suite (the
-// case's container labels and the spec's own; suites/conformance/suite.go),
-// so that the CLI can apply --label-filter before running anything.
-func specLabels(s conformance.Spec) []string {
-	return []string{"pattern:" + s.Case.Pattern, "grade:" + string(s.Case.Grade),
-		"subject:" + conformance.LabelValue(s.Subject), "peer:" + conformance.LabelValue(s.Peer),
-		"transport:" + string(s.Transport), "case:" + s.Case.ID}
+	return "", "", usageErr("--pair %q: expected SUBJECT:PEER naming two drivers (valid: %s, and faulty:FAULT/DRIVER, remote:DRIVER)", p, strings.Join(drivers.Names(), ", "))
 }
 
 // applyLabelFilter keeps the specs the label filter selects. Ginkgo applies
@@ -142,7 +138,7 @@ func applyLabelFilter(plan []conformance.Spec, filter string) ([]conformance.Spe
 	}
 	var out []conformance.Spec
 	for _, s := range plan {
-		if match(specLabels(s)) {
+		if match(s.Labels()) {
 			out = append(out, s)
 		}
 	}

@@ -6,4 +6,5 @@ package all
 import (
 	_ "github.com/zharness/zharness/drivers/faulty" // hidden: faulty:FAULT/DRIVER
 	_ "github.com/zharness/zharness/drivers/gozmq"  // pure Go: always present
+	_ "github.com/zharness/zharness/drivers/remote" // remote:NAME runs NAME in an agent process
 )

@@ -152,3 +152,12 @@ func DefaultDrivers() []string {
 	}
 	return out
 }
+
+// Labels are the Ginkgo labels of the spec (the case's and the pairing's),
+// as the suite attaches them; the CLI uses them to apply --label-filter
+// before running anything.
+func (s Spec) Labels() []string {
+	return []string{"pattern:" + s.Case.Pattern, "grade:" + string(s.Case.Grade),
+		"subject:" + LabelValue(s.Subject), "peer:" + LabelValue(s.Peer),
+		"transport:" + string(s.Transport), "case:" + s.Case.ID}
+}

@@ -94,7 +94,7 @@ func Register(cfg *Config) (*State, error) {
 		c := group[0].Case
 		Describe(fmt.Sprintf("%s: %s (%s)", c.ID, c.Title, c.Clause), Label("pattern:"+c.Pattern, "grade:"+string(c.Grade)), func() {
 			for _, s := range group {
-				labels := Label("subject:"+LabelValue(s.Subject), "peer:"+LabelValue(s.Peer), "transport:"+string(s.Transport), "case:"+c.ID)
+				labels := Label(s.Labels()[2:]...) // pattern and grade sit on the Describe
 				// Longer than an isolated child's own limit, so a hung child
 				// is reported as a hang rather than as an interrupted run.
 				timeout := time.Duration(float64(c.Timeout)*max(cfg.TimeScale, 1)) + childSlack + 10*time.Second
