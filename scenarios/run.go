@@ -482,7 +482,7 @@ func (r *runner) cleanup() {
 func (r *runner) finish(rec *reports.Record) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	rec.Events = r.events
+	rec.Events = elide(r.events, maxEvents)
 	switch {
 	case r.harness != nil:
 		// A harness problem is not a verdict about the implementation
@@ -547,4 +547,19 @@ func (r *runner) putPending(role string, m drivers.Msg) {
 	r.mu.Lock()
 	r.pending[role] = append(r.pending[role], m)
 	r.mu.Unlock()
+}
+
+// maxEvents bounds a record's event log: a case that sends thousands of
+// messages keeps its first and last events and says how many it left out,
+// so results files and report pages stay readable.
+const maxEvents = 400
+
+func elide(ev []reports.Event, max int) []reports.Event {
+	if len(ev) <= max {
+		return ev
+	}
+	half := max / 2
+	out := append([]reports.Event(nil), ev[:half]...)
+	out = append(out, reports.Event{At: ev[half].At, Op: "note", Detail: fmt.Sprintf("… %d events left out …", len(ev)-2*half)})
+	return append(out, ev[len(ev)-half:]...)
 }
