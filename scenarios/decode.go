@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/goccy/go-yaml/ast"
@@ -77,32 +78,28 @@ func (d *decoder) decodeCase(n ast.Node, what string) *Case {
 	if !ok {
 		return nil
 	}
-	before := len(d.problems)
+	before := d.found
 	c := &Case{Pos: d.pos(n), Timeout: 10 * time.Second, Transports: drivers.AllTransports}
-	for _, k := range []string{"id", "title", "clause", "grade", "requirement", "pattern", "subject", "roles", "steps"} {
-		if _, ok := f[k]; !ok {
-			d.errorf(n, "%s: missing required key %q", what, k)
-		}
-	}
+	d.require(f, n, what, "id", "title", "clause", "grade", "requirement", "pattern", "subject", "roles", "steps")
 	if v, ok := f["id"]; ok {
-		if s, ok := d.str(v, "id"); ok {
+		if s, ok := d.text(v, what+": id"); ok {
 			if !idRe.MatchString(s) {
-				d.errorf(v, "id: expected lower-case dotted words such as reqrep.req-round-robin, found %q", s)
+				d.errorf(v, "%s: id: expected lower-case dotted words such as reqrep.req-round-robin, found %q", what, clip(s))
 			}
 			c.ID = s
 			what = "case " + s
 		}
 	}
 	if v, ok := f["title"]; ok {
-		c.Title, _ = d.nonEmptyStr(v, what+": title")
+		c.Title, _ = d.nonEmptyText(v, what+": title")
 	}
 	if v, ok := f["requirement"]; ok {
-		c.Requirement, _ = d.nonEmptyStr(v, what+": requirement")
+		c.Requirement, _ = d.nonEmptyText(v, what+": requirement")
 	}
 	if v, ok := f["clause"]; ok {
-		if s, ok := d.str(v, what+": clause"); ok {
+		if s, ok := d.text(v, what+": clause"); ok {
 			if !clauseRe.MatchString(s) {
-				d.errorf(v, "%s: clause: expected a checklist id such as \"RFC 28 §REQ-3\" or \"API §TIMEO-1\", found %q", what, s)
+				d.errorf(v, "%s: clause: expected a checklist id such as \"RFC 28 §REQ-3\" or \"API §TIMEO-1\", found %q", what, clip(s))
 			}
 			c.Clause = s
 		}
@@ -111,9 +108,9 @@ func (d *decoder) decodeCase(n ast.Node, what string) *Case {
 		c.Grade = d.grade(v, what)
 	}
 	if v, ok := f["pattern"]; ok {
-		if s, ok := d.str(v, what+": pattern"); ok {
+		if s, ok := d.text(v, what+": pattern"); ok {
 			if !contains(patterns, s) {
-				d.errorf(v, "%s: pattern: unknown pattern %q (valid: %s)", what, s, strings.Join(patterns, ", "))
+				d.errorf(v, "%s: pattern: unknown pattern %q (valid: %s)", what, clip(s), strings.Join(patterns, ", "))
 			}
 			c.Pattern = s
 		}
@@ -121,7 +118,7 @@ func (d *decoder) decodeCase(n ast.Node, what string) *Case {
 	if v, ok := f["transports"]; ok {
 		c.Transports = nil
 		for _, t := range d.seq(v, what+": transports") {
-			if s, ok := d.str(t, "transport"); ok {
+			if s, ok := d.text(t, what+": transports"); ok {
 				tr, err := drivers.ParseTransport(s)
 				if err != nil {
 					d.errorf(t, "%s: transports: %v", what, err)
@@ -133,7 +130,7 @@ func (d *decoder) decodeCase(n ast.Node, what string) *Case {
 				c.Transports = append(c.Transports, tr)
 			}
 		}
-		if len(c.Transports) == 0 {
+		if isEmptySeq(v) {
 			d.errorf(v, "%s: transports: expected at least one of tcp, ipc, inproc", what)
 		}
 	}
@@ -142,25 +139,23 @@ func (d *decoder) decodeCase(n ast.Node, what string) *Case {
 	}
 	if v, ok := f["roles"]; ok {
 		for _, mv := range d.mappingEntries(v, what+": roles") {
-			if r := d.decodeRole(mv, what); r != nil {
-				c.Roles = append(c.Roles, r)
-			}
+			c.Roles = append(c.Roles, d.decodeRole(mv, what))
 		}
-		if len(c.Roles) == 0 {
+		if m, ok := unwrap(v).(*ast.MappingNode); ok && len(m.Values) == 0 {
 			d.errorf(v, "%s: roles: expected at least one role", what)
 		}
 	}
 	if v, ok := f["subject"]; ok {
-		if s, ok := d.str(v, what+": subject"); ok {
+		if s, ok := d.text(v, what+": subject"); ok {
 			c.Subject = s
 			if c.role(s) == nil && len(c.Roles) > 0 {
-				d.errorf(v, "%s: subject: %q is not a role (roles: %s)", what, s, strings.Join(c.roleNames(), ", "))
+				d.errorf(v, "%s: subject: %q is not a role (roles: %s)", what, clip(s), strings.Join(c.roleNames(), ", "))
 			}
 		}
 	}
 	if v, ok := f["steps"]; ok {
 		c.Steps = d.decodeSteps(v, c, what, 0)
-		if len(c.Steps) == 0 {
+		if isEmptySeq(v) {
 			d.errorf(v, "%s: steps: expected at least one step", what)
 		}
 	}
@@ -168,15 +163,20 @@ func (d *decoder) decodeCase(n ast.Node, what string) *Case {
 		c.Probe = d.decodeProbe(v, what)
 	}
 	d.checkWire(c, n, what)
-	d.checkEndpoints(c, what)
-	if len(d.problems) > before {
+	if d.found == before {
+		// Only a case that decoded cleanly is complete enough to
+		// cross-check; otherwise this would repeat earlier problems.
+		d.checkEndpoints(c, what)
+		d.checkRolesUsed(c, what)
+	}
+	if d.found > before {
 		return nil
 	}
 	return c
 }
 
 func (d *decoder) grade(v ast.Node, what string) reports.Grade {
-	s, ok := d.str(v, what+": grade")
+	s, ok := d.text(v, what+": grade")
 	if !ok {
 		return ""
 	}
@@ -184,23 +184,25 @@ func (d *decoder) grade(v ast.Node, what string) reports.Grade {
 	case reports.Must, reports.Should, reports.May:
 		return g
 	}
-	d.errorf(v, "%s: grade: expected MUST, SHOULD or MAY, found %q", what, s)
+	d.errorf(v, "%s: grade: expected MUST, SHOULD or MAY, found %q", what, clip(s))
 	return ""
 }
 
+// decodeRole decodes one role. It returns the role even when it is
+// broken, so that steps naming it are not reported as well.
 func (d *decoder) decodeRole(mv *ast.MappingValueNode, what string) *Role {
-	name := mv.Key.String()
+	name := keyText(mv.Key)
 	r := &Role{Name: name, Pos: d.pos(mv.Key)}
 	if !nameRe.MatchString(name) {
-		d.errorf(mv.Key, "%s: role name %q: expected a lower-case identifier such as rep1", what, name)
+		d.errorf(mv.Key, "%s: role name %q: expected a lower-case identifier such as rep1", what, clip(name))
 	}
-	w := what + ": role " + name
+	w := what + ": role " + clip(name)
 	f, ok := d.fields(mv.Value, w, roleKeys...)
 	if !ok {
-		return nil
+		return r
 	}
 	if v, ok := f["type"]; ok {
-		if s, ok := d.str(v, w+": type"); ok {
+		if s, ok := d.text(v, w+": type"); ok {
 			t, err := drivers.ParseSocketType(s)
 			if err != nil {
 				d.errorf(v, "%s: type: %v", w, err)
@@ -208,7 +210,7 @@ func (d *decoder) decodeRole(mv *ast.MappingValueNode, what string) *Role {
 			r.Type = t
 		}
 	} else {
-		d.errorf(mv.Value, "%s: missing required key \"type\"", w)
+		d.require(f, mv.Value, w, "type")
 	}
 	if v, ok := f["options"]; ok {
 		for _, o := range d.mappingEntries(v, w+": options") {
@@ -223,13 +225,14 @@ func (d *decoder) decodeRole(mv *ast.MappingValueNode, what string) *Role {
 			continue
 		}
 		for _, e := range d.seqOrOne(v) {
-			s, ok := d.str(e, w+": "+k)
+			s, ok := d.text(e, w+": "+k)
 			if !ok {
 				continue
 			}
 			if !nameRe.MatchString(s) {
-				d.errorf(e, "%s: %s: endpoint names are symbolic identifiers such as ep1, found %q", w, k, s)
-				continue
+				// Still recorded below: the name is wrong, the
+				// binding is not missing.
+				d.errorf(e, "%s: %s: endpoint names are symbolic identifiers such as ep1, found %q", w, k, clip(s))
 			}
 			if k == "bind" {
 				r.Bind = append(r.Bind, s)
@@ -246,10 +249,10 @@ func (d *decoder) decodeRole(mv *ast.MappingValueNode, what string) *Role {
 
 // option decodes one option setting, checking its name and value type.
 func (d *decoder) option(key, val ast.Node, what string) (OptionSetting, bool) {
-	name := drivers.Option(strings.ToUpper(key.String()))
+	name := drivers.Option(strings.ToUpper(keyText(key)))
 	kind, known := drivers.KnownOptions[name]
 	if !known {
-		d.errorf(key, "%s: unknown option %q (valid: %s)", what, key.String(), joinOptions())
+		d.errorf(key, "%s: unknown option %q (valid: %s)", what, clip(keyText(key)), joinOptions())
 		return OptionSetting{}, false
 	}
 	switch kind {
@@ -289,6 +292,10 @@ func joinOptions() string {
 // frame decodes a frame template: a string, {hex: "00ff"} or {size: N}.
 func (d *decoder) frame(n ast.Node, what string) (Frame, bool) {
 	if m, ok := unwrap(n).(*ast.MappingNode); ok {
+		if len(m.Values) == 0 {
+			d.errorf(n, "%s: expected a frame: a string, {hex: ...} or {size: N}, found an empty mapping", what)
+			return Frame{}, false
+		}
 		f, _ := d.fields(m, what, "hex", "size")
 		if len(f) != 1 {
 			if len(f) > 1 {
@@ -308,7 +315,7 @@ func (d *decoder) frame(n ast.Node, what string) (Frame, bool) {
 			}
 			return Frame{Raw: b, IsRaw: true}, true
 		}
-		size, ok := d.integer(f["size"], what+": size", 0, 64<<20)
+		size, ok := d.integer(f["size"], what+": size", 0, maxFrameSize)
 		if !ok {
 			return Frame{}, false
 		}
@@ -318,14 +325,41 @@ func (d *decoder) frame(n ast.Node, what string) (Frame, bool) {
 	return Frame{Text: s}, ok
 }
 
-// patternBytes is deterministic non-constant content so a corrupted or
-// shifted byte shows up in comparisons.
+// pattern holds the content of every {size: N} frame: deterministic,
+// non-constant bytes (a–z repeated) so a corrupted or shifted byte shows
+// up in comparisons. All frames share it, each a capacity-limited prefix,
+// so a file of a thousand 64 MiB frames costs 64 MiB, not 64 GiB, and the
+// cost (a fresh 64 MiB takes most of a second on a loaded machine) is
+// paid once per process rather than per file. Frame.Raw is never
+// written to, by the loader or the interpreter.
+var pattern struct {
+	sync.Mutex
+	buf []byte
+}
+
+// patternBytes returns n bytes of the pattern. The buffer at least doubles
+// when it grows, so growing sizes cost at most twice the largest.
 func patternBytes(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte('a' + i%26)
+	pattern.Lock()
+	defer pattern.Unlock()
+	if n > len(pattern.buf) {
+		b := make([]byte, max(n, min(2*len(pattern.buf), maxFrameSize)))
+		for i := 0; i < len(b) && i < 26; i++ {
+			b[i] = byte('a' + i)
+		}
+		// Doubling copies keep the period: 26 divides every filled length.
+		for filled := 26; filled < len(b); filled *= 2 {
+			copy(b[filled:], b[:filled])
+		}
+		pattern.buf = b
 	}
-	return b
+	return pattern.buf[:n:n]
+}
+
+// isEmptySeq tells whether n is a list with no items.
+func isEmptySeq(n ast.Node) bool {
+	s, ok := unwrap(n).(*ast.SequenceNode)
+	return ok && len(s.Values) == 0
 }
 
 func (d *decoder) frames(n ast.Node, what string) []Frame {

@@ -51,13 +51,17 @@ func (d *decoder) decodeStep(n ast.Node, c *Case, what string, depth int) *Step 
 	s := &Step{Pos: d.pos(n)}
 	var body ast.Node
 	for _, mv := range entries {
-		k := mv.Key.String()
+		k := keyText(mv.Key)
 		if k == "grade" {
 			s.Grade = d.grade(mv.Value, what)
 			continue
 		}
 		if _, ok := stepKeys[StepKind(k)]; !ok {
-			d.errorf(mv.Key, "%s: unknown step %q (valid: %s)", what, k, strings.Join(stepKindNames(), ", "))
+			hint := ""
+			if guess := nearest(k, stepKindNames()); guess != "" {
+				hint = fmt.Sprintf("did you mean %q? ", guess)
+			}
+			d.errorf(mv.Key, "%s: unknown step %q (%svalid: %s)", what, clip(k), hint, strings.Join(stepKindNames(), ", "))
 			return nil
 		}
 		if s.Kind != "" {
@@ -73,10 +77,15 @@ func (d *decoder) decodeStep(n ast.Node, c *Case, what string, depth int) *Step 
 	what += " (" + string(s.Kind) + ")"
 	switch s.Kind {
 	case StepParallel:
-		for i, b := range d.seq(body, what) {
-			s.Branches = append(s.Branches, d.decodeSteps(b, c, fmt.Sprintf("%s branch %d", what, i+1), depth+1))
+		branches := d.seq(body, what)
+		for i, b := range branches {
+			bw := fmt.Sprintf("%s branch %d", what, i+1)
+			s.Branches = append(s.Branches, d.decodeSteps(b, c, bw, depth+1))
+			if isEmptySeq(b) {
+				d.errorf(b, "%s: expected at least one step", bw)
+			}
 		}
-		if len(s.Branches) < 2 {
+		if branches != nil && len(branches) < 2 {
 			d.errorf(body, "%s: expected at least two branches", what)
 		}
 		return s
@@ -88,11 +97,11 @@ func (d *decoder) decodeStep(n ast.Node, c *Case, what string, depth int) *Step 
 		if v, ok := f["for"]; ok {
 			s.Duration, _ = d.duration(v, what+": for")
 		} else {
-			d.errorf(body, "%s: missing required key \"for\"", what)
+			d.require(f, body, what, "for")
 		}
 		if v, ok := f["why"]; ok {
-			s.Why, _ = d.nonEmptyStr(v, what+": why")
-		} else {
+			s.Why, _ = d.nonEmptyText(v, what+": why")
+		} else if d.absent(f, body, "why") {
 			// decisions.md ruling 5: a fixed delay only where no signal
 			// exists, with the reason written down.
 			d.errorf(body, "%s: missing required key \"why\": say why no observable signal can replace this delay", what)
@@ -119,12 +128,14 @@ func (d *decoder) decodeStep(n ast.Node, c *Case, what string, depth int) *Step 
 }
 
 func (d *decoder) roleRef(n ast.Node, c *Case, what string) string {
-	s, ok := d.str(n, what)
+	s, ok := d.text(n, what)
 	if !ok {
 		return ""
 	}
-	if c.role(s) == nil {
-		d.errorf(n, "%s: %q is not a role of this case (roles: %s)", what, s, strings.Join(c.roleNames(), ", "))
+	// Without roles (missing or broken) every name would be reported;
+	// the roles problem is the one to fix.
+	if c.role(s) == nil && len(c.Roles) > 0 {
+		d.errorf(n, "%s: %q is not a role of this case (roles: %s)", what, clip(s), strings.Join(c.roleNames(), ", "))
 	}
 	return s
 }
@@ -137,14 +148,6 @@ func (d *decoder) roleRefs(n ast.Node, c *Case, what string) []string {
 		}
 	}
 	return out
-}
-
-func (d *decoder) require(f map[string]ast.Node, body ast.Node, what string, keys ...string) {
-	for _, k := range keys {
-		if _, ok := f[k]; !ok {
-			d.errorf(body, "%s: missing required key %q", what, k)
-		}
-	}
 }
 
 func (d *decoder) stepFields(s *Step, f map[string]ast.Node, body ast.Node, c *Case, what string, depth int) {
@@ -187,26 +190,32 @@ func (d *decoder) stepFields(s *Step, f map[string]ast.Node, body ast.Node, c *C
 		}
 	}
 	if v, ok := f["probe"]; ok {
-		s.Probe, _ = d.nonEmptyStr(v, what+": probe")
+		if p, ok := d.str(v, what+": probe"); ok && p == "" {
+			d.errorf(v, "%s: probe: must not be empty", what)
+		} else {
+			s.Probe = p
+		}
 	}
 	if v, ok := f["endpoint"]; ok {
-		if e, ok := d.str(v, what+": endpoint"); ok {
+		if e, ok := d.text(v, what+": endpoint"); ok {
 			if !nameRe.MatchString(e) {
-				d.errorf(v, "%s: endpoint: expected a symbolic name such as ep1, found %q", what, e)
+				d.errorf(v, "%s: endpoint: expected a symbolic name such as ep1, found %q", what, clip(e))
 			}
 			s.Endpoint = e
 		}
 	}
-	for key, dst := range map[string]*durationField{
-		"timeout": {&s.Timeout}, "at_least": {&s.AtLeast}, "at_most": {&s.AtMost}, "within": {&s.Within},
-	} {
-		if v, ok := f[key]; ok {
-			*dst.p, _ = d.duration(v, what+": "+key)
+	// Fixed order, so problems come out the same way every run.
+	for _, df := range []struct {
+		key string
+		p   *time.Duration
+	}{{"timeout", &s.Timeout}, {"at_least", &s.AtLeast}, {"at_most", &s.AtMost}, {"within", &s.Within}} {
+		if v, ok := f[df.key]; ok {
+			*df.p, _ = d.duration(v, what+": "+df.key)
 		}
 	}
 	if v, ok := f["error"]; ok {
 		for _, e := range d.seqOrOne(v) {
-			k, ok := d.str(e, what+": error")
+			k, ok := d.text(e, what+": error")
 			if !ok {
 				continue
 			}
@@ -222,9 +231,9 @@ func (d *decoder) stepFields(s *Step, f map[string]ast.Node, body ast.Node, c *C
 	if v, ok := f["save"]; ok {
 		s.Save = map[string]int{}
 		for _, mv := range d.mappingEntries(v, what+": save") {
-			name := mv.Key.String()
+			name := keyText(mv.Key)
 			if !nameRe.MatchString(name) {
-				d.errorf(mv.Key, "%s: save: variable names are identifiers such as id1, found %q", what, name)
+				d.errorf(mv.Key, "%s: save: variable names are identifiers such as id1, found %q", what, clip(name))
 			}
 			s.Save[name], _ = d.integer(mv.Value, what+": save "+name+" (frame index)", 0, 1000)
 		}
@@ -232,7 +241,7 @@ func (d *decoder) stepFields(s *Step, f map[string]ast.Node, body ast.Node, c *C
 	if v, ok := f["option"]; ok {
 		val, hasVal := f["value"]
 		if !hasVal {
-			d.errorf(body, "%s: missing required key \"value\"", what)
+			d.require(f, body, what, "value")
 		} else {
 			s.Option, _ = d.option(v, val, what)
 		}
@@ -242,11 +251,12 @@ func (d *decoder) stepFields(s *Step, f map[string]ast.Node, body ast.Node, c *C
 	}
 	if v, ok := f["steps"]; ok {
 		s.Body = d.decodeSteps(v, c, what, depth+1)
+		if isEmptySeq(v) {
+			d.errorf(v, "%s: steps: expected at least one step", what)
+		}
 	}
 	d.checkStep(s, f, body, c, what)
 }
-
-type durationField struct{ p *time.Duration }
 
 func (d *decoder) expect(n ast.Node, what string) Expect {
 	var e Expect
@@ -254,16 +264,23 @@ func (d *decoder) expect(n ast.Node, what string) Expect {
 	if !ok {
 		return e
 	}
-	ints := map[string]*int{"per_socket": &e.PerSocket, "min_per_socket": &e.MinPerSocket, "max_per_socket": &e.MaxPerSocket, "fair_queue": &e.FairQueue}
-	for k, p := range ints {
-		if v, ok := f[k]; ok {
-			*p, _ = d.integer(v, what+": "+k, 1, maxCount)
+	// Slices, not maps: problems come out in the same order every run.
+	ints := []struct {
+		key string
+		p   *int
+	}{{"per_socket", &e.PerSocket}, {"min_per_socket", &e.MinPerSocket}, {"max_per_socket", &e.MaxPerSocket}, {"fair_queue", &e.FairQueue}}
+	for _, x := range ints {
+		if v, ok := f[x.key]; ok {
+			*x.p, _ = d.integer(v, what+": "+x.key, 1, maxCount)
 		}
 	}
-	bools := map[string]*bool{"round_robin": &e.RoundRobin, "in_order": &e.InOrder, "no_duplicates": &e.NoDuplicates, "exactly_once": &e.ExactlyOnce, "same_socket": &e.SameSocket}
-	for k, p := range bools {
-		if v, ok := f[k]; ok {
-			*p, _ = d.boolean(v, what+": "+k)
+	bools := []struct {
+		key string
+		p   *bool
+	}{{"round_robin", &e.RoundRobin}, {"in_order", &e.InOrder}, {"no_duplicates", &e.NoDuplicates}, {"exactly_once", &e.ExactlyOnce}, {"same_socket", &e.SameSocket}}
+	for _, x := range bools {
+		if v, ok := f[x.key]; ok {
+			*x.p, _ = d.boolean(v, what+": "+x.key)
 		}
 	}
 	return e
@@ -316,8 +333,8 @@ func (d *decoder) checkStep(s *Step, f map[string]ast.Node, body ast.Node, c *Ca
 	}
 }
 
-// checkEndpoints requires every symbolic endpoint someone connects to (or
-// binds later) to be bound by some role or step.
+// checkEndpoints requires every symbolic endpoint a role or a connect
+// step connects to to be bound by some role or bind step.
 func (d *decoder) checkEndpoints(c *Case, what string) {
 	bound := map[string]bool{}
 	for _, r := range c.Roles {
@@ -336,12 +353,32 @@ func (d *decoder) checkEndpoints(c *Case, what string) {
 	for _, r := range c.Roles {
 		for _, e := range r.Connect {
 			if !bound[e] {
-				d.problems = append(d.problems, &Problem{Pos: r.Pos, Msg: fmt.Sprintf("%s: role %s connects to %q, which no role or step binds", what, r.Name, e)})
+				d.add(r.Pos, fmt.Sprintf("%s: role %s connects to %q, which no role or step binds", what, r.Name, e))
 			}
 		}
 	}
-	if c.Subject != "" && len(c.Roles) > 0 && c.role(c.Subject) == nil {
-		return
+	walkSteps(c.Steps, func(s *Step) {
+		if s.Kind == StepConnect && !bound[s.Endpoint] {
+			d.add(s.Pos, fmt.Sprintf("%s: connect step: %s connects to %q, which no role or step binds", what, s.Socket, s.Endpoint))
+		}
+	})
+}
+
+// checkRolesUsed refuses a role that can play no part: no endpoint, not
+// the subject, named by no step. It is usually a typo elsewhere. (A
+// deferred role never opened is allowed: it can reserve an endpoint that
+// nobody listens on.)
+func (d *decoder) checkRolesUsed(c *Case, what string) {
+	named := map[string]bool{c.Subject: true}
+	walkSteps(c.Steps, func(s *Step) {
+		for _, n := range append(append([]string{s.Socket, s.From}, s.Sockets...), s.To...) {
+			named[n] = true
+		}
+	})
+	for _, r := range c.Roles {
+		if !named[r.Name] && len(r.Bind) == 0 && len(r.Connect) == 0 {
+			d.add(r.Pos, fmt.Sprintf("%s: role %s is never used: it binds and connects nothing and no step names it", what, r.Name))
+		}
 	}
 }
 

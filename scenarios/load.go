@@ -20,8 +20,11 @@ func Decode(file string, data []byte) ([]*Case, error) {
 	if body != nil {
 		cases = d.decodeFile(body)
 	}
-	if len(d.problems) > 0 {
-		return nil, errors.Join(d.problems...)
+	for _, p := range checkUnique(cases) {
+		d.add(p.(*Problem).Pos, p.(*Problem).Msg)
+	}
+	if err := d.result(); err != nil {
+		return nil, err
 	}
 	return cases, nil
 }
