@@ -29,9 +29,16 @@ native:
 run: build
 	$(BIN) run --expectations $(EXPECT) --results-dir $(RESULTS) --report-dir $(REPORT) --native-dir bin
 
-test: deps native
+# Unit and package tests under the race detector (-short: the conformance
+# suite's Go test runs its libzmq:libzmq tcp slice), then the whole
+# conformance matrix through the binary against ci/expectations.yaml (exit
+# 1 on any unexpected verdict), then bounded fuzzing of the decoders.
+test: build
 	go vet ./...
-	go test -race -timeout 15m ./...
+	CGO_ENABLED=0 go build ./...
+	go test -race -short -timeout 15m ./...
+	$(BIN) conformance --expectations $(EXPECT) --results-dir $(RESULTS)/test-matrix --quiet
+	bash ci/fuzz.sh
 
 bench: build
 	$(BIN) bench --results-dir $(RESULTS) --native-dir bin

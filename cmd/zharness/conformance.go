@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -43,7 +44,9 @@ func (o *conformanceOpts) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.expectations, "expectations", "", "known deviations file (e.g. ci/expectations.yaml)")
 	fs.StringSliceVar(&o.failOn, "fail-on", []string{"FAIL"}, "verdicts without an expectation that make the run fail (FAIL, NON-STRICT)")
 	fs.Float64Var(&o.timeScale, "time-scale", 1, "multiply every scenario time bound (slow machines)")
-	fs.IntVar(&o.jobs, "jobs", 2, "worker processes to shard the specs across")
+	// Specs mostly wait (for messages, or for timeouts that prove an
+	// absence), so several workers per core pay off.
+	fs.IntVar(&o.jobs, "jobs", min(4*runtime.NumCPU(), 16), "worker processes to shard the specs across")
 	fs.StringVar(&o.shard, "shard", "", "run only shard i of n (i/n), e.g. for CI runners whose results are merged")
 	fs.StringVar(&o.resultsDir, "results-dir", "results", "directory for results.jsonl")
 	fs.StringVar(&o.resultsFile, "results-file", "", "write records to this file (overrides --results-dir)")
