@@ -110,19 +110,28 @@ func plural(n int, s string) string {
 // itself (faulty:drop=3/libzmq, remote:gozmq): the first split at which
 // both sides name a driver wins.
 func splitPair(p string) (string, string, error) {
+	var firstErr error
 	for i := 0; i < len(p); i++ {
 		if p[i] != ':' {
 			continue
 		}
 		a, b := p[:i], p[i+1:]
-		if _, err := drivers.Lookup(a); err != nil {
-			continue
-		}
-		if _, err := drivers.Lookup(b); err == nil {
+		_, errA := drivers.Lookup(a)
+		_, errB := drivers.Lookup(b)
+		switch {
+		case errA == nil && errB == nil:
 			return a, b, nil
+		case firstErr != nil:
+		case errA == nil:
+			firstErr = errB // the subject is known: say what is wrong with the peer
+		default:
+			firstErr = errA
 		}
 	}
-	return "", "", usageErr("--pair %q: expected SUBJECT:PEER naming two drivers (valid: %s, and faulty:FAULT/DRIVER, remote:DRIVER)", p, strings.Join(drivers.Names(), ", "))
+	if firstErr == nil {
+		firstErr = fmt.Errorf("expected SUBJECT:PEER, e.g. gozmq:libzmq")
+	}
+	return "", "", usageErr("--pair %q: %v", p, firstErr)
 }
 
 // applyLabelFilter keeps the specs the label filter selects. Ginkgo applies
