@@ -66,6 +66,12 @@ func LoadFS(fsys fs.FS, dir, prefix string) ([]*Case, error) {
 		}
 		all = append(all, cs...)
 	}
+	return finishLoad(all, errs)
+}
+
+// finishLoad checks ids across files and sorts the cases by id; any
+// problem, earlier or here, fails the whole load.
+func finishLoad(all []*Case, errs []error) ([]*Case, error) {
 	errs = append(errs, checkUnique(all)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -99,12 +105,7 @@ func LoadPaths(paths ...string) ([]*Case, error) {
 		}
 		all = append(all, cs...)
 	}
-	errs = append(errs, checkUnique(all)...)
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
-	return all, nil
+	return finishLoad(all, errs)
 }
 
 // LoadDefault loads the conformance cases embedded in the binary.

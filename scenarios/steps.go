@@ -123,17 +123,31 @@ func (r *runner) callCtx(timeout time.Duration) (context.Context, context.Cancel
 	return context.WithTimeout(r.ctx, r.scale(timeout))
 }
 
+// rounds yields the {i} of each call of a send or recv step: 0..count-1,
+// or the enclosing repeat's round once when the step has no count. It stops
+// early once the case is decided.
+func (r *runner) rounds(s *Step, loop int) func(yield func(int) bool) {
+	return func(yield func(int) bool) {
+		if s.Count == 0 {
+			if !r.stopped() {
+				yield(loop)
+			}
+			return
+		}
+		for i := 0; i < s.Count && !r.stopped(); i++ {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+}
+
 func (r *runner) send(s *Step, loop int) {
 	sock := r.usable(s)
 	if sock == nil {
 		return
 	}
-	n := max(s.Count, 1)
-	for i := 0; i < n && !r.stopped(); i++ {
-		idx := loop
-		if s.Count > 0 {
-			idx = i
-		}
+	for idx := range r.rounds(s, loop) {
 		m, err := expand(s.Frames, idx, r.vars)
 		if err != nil {
 			r.harnessErr(fmt.Errorf("%s: %v", s.Pos, err))
@@ -241,12 +255,7 @@ func (r *runner) recv(s *Step, loop int) {
 	if sock == nil {
 		return
 	}
-	n := max(s.Count, 1)
-	for i := 0; i < n && !r.stopped(); i++ {
-		idx := loop
-		if s.Count > 0 {
-			idx = i
-		}
+	for idx := range r.rounds(s, loop) {
 		ctx, cancel := r.callCtx(s.Timeout)
 		t0 := time.Now()
 		m, err := r.recvFrom(ctx, s.Socket, sock)
