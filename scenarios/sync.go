@@ -133,31 +133,7 @@ func (r *runner) syncBroadcast(ctx context.Context, s *Step, from drivers.Socket
 		}
 		return string(m[len(m)-1]) == fin
 	})
-	sent := 0
-	var lastErr error
-	probe := drivers.MsgFromStrings(s.Probe)
-loop:
-	for {
-		select {
-		case <-allGot:
-			break loop
-		case <-ctx.Done():
-			break loop
-		default:
-		}
-		// A send error here means "no link yet" for some implementations
-		// (RFC 28 §REQ-4 allows an error with no peers): keep probing.
-		if err := r.sendProbe(ctx, from, probe); err != nil {
-			lastErr = err
-		} else {
-			sent++
-		}
-		select {
-		case <-allGot:
-		case <-time.After(probeInterval):
-		case <-ctx.Done():
-		}
-	}
+	sent, lastErr := r.probeUntil(ctx, from, drivers.MsgFromStrings(s.Probe), allGot)
 	if ctx.Err() == nil && !r.stopped() {
 		err := r.sendProbe(ctx, from, drivers.MsgFromStrings(fin))
 		r.log(s.From, "send", fin, err)
@@ -175,7 +151,6 @@ func (r *runner) syncDeal(ctx context.Context, s *Step, from drivers.Socket) {
 	var mu sync.Mutex
 	got := map[string]int{}
 	total := 0
-	var sent atomic.Int64
 	rctx, stopReaders := context.WithCancel(ctx)
 	defer stopReaders()
 	allGot := make(chan struct{})
@@ -192,36 +167,15 @@ func (r *runner) syncDeal(ctx context.Context, s *Step, from drivers.Socket) {
 		}
 		return false
 	})
-	probe := drivers.MsgFromStrings(s.Probe)
-	var lastErr error
 	if r.c.role(s.From).Type == drivers.DEALER && anyType(r, s.To, drivers.REP) {
 		r.harnessErr(fmt.Errorf("%s: sync from DEALER to REP is not supported (REP must reply)", s.Pos))
 		return
 	}
-loop:
-	for {
-		select {
-		case <-allGot:
-			break loop
-		case <-ctx.Done():
-			break loop
-		default:
-		}
-		if err := r.sendProbe(ctx, from, probe); err == nil {
-			sent.Add(1)
-		} else {
-			lastErr = err // no link yet; keep probing
-		}
-		select {
-		case <-allGot:
-		case <-time.After(probeInterval):
-		case <-ctx.Done():
-		}
-	}
+	sent, lastErr := r.probeUntil(ctx, from, drivers.MsgFromStrings(s.Probe), allGot)
 	// Drain: wait until every probe sent has been read somewhere.
 	for ctx.Err() == nil && !r.stopped() {
 		mu.Lock()
-		done := total >= int(sent.Load())
+		done := total >= sent
 		mu.Unlock()
 		if done {
 			break
@@ -236,9 +190,9 @@ loop:
 	wait() // readers report "failed" when stopped; the drain decides here
 	mu.Lock()
 	defer mu.Unlock()
-	r.log(s.From, "sync", fmt.Sprintf("%d probes sent; %s", sent.Load(), counts(got, s.To)), nil)
+	r.log(s.From, "sync", fmt.Sprintf("%d probes sent; %s", sent, counts(got, s.To)), nil)
 	if (!allDrained || len(got) < len(s.To)) && !r.stopped() {
-		r.syncFailed(s, fmt.Sprintf("%d probes sent; received %s%s", sent.Load(), counts(got, s.To), lastError(lastErr)))
+		r.syncFailed(s, fmt.Sprintf("%d probes sent; received %s%s", sent, counts(got, s.To), lastError(lastErr)))
 	}
 }
 
@@ -299,4 +253,30 @@ func lastError(err error) string {
 		return ""
 	}
 	return "; last send error: " + err.Error()
+}
+
+// probeUntil sends probe every probeInterval until allGot closes or ctx
+// ends, and returns how many were sent. A send error means "no link yet"
+// for some implementations (RFC 28 §REQ-4 allows an error with no peers),
+// so probing goes on; the last error is returned for the record.
+func (r *runner) probeUntil(ctx context.Context, from drivers.Socket, probe drivers.Msg, allGot <-chan struct{}) (sent int, lastErr error) {
+	for {
+		select {
+		case <-allGot:
+			return sent, lastErr
+		case <-ctx.Done():
+			return sent, lastErr
+		default:
+		}
+		if err := r.sendProbe(ctx, from, probe); err != nil {
+			lastErr = err
+		} else {
+			sent++
+		}
+		select {
+		case <-allGot:
+		case <-time.After(probeInterval):
+		case <-ctx.Done():
+		}
+	}
 }
