@@ -84,6 +84,7 @@ tr.regression td{background:#ffebee}tr.improvement td{background:#e8f5e9}
 .legend span{display:inline-block;padding:1px 8px;margin-right:4px;border-radius:3px;font-size:12px}
 section.cell{border:1px solid #ddd;border-radius:4px;padding:4px 14px 10px;margin:14px 0}section.cell:target{border-color:#1565c0;box-shadow:0 0 0 2px #90caf9}
 .muted{color:#666}
+table.events td{font-family:monospace;font-size:12px;vertical-align:top}table.events td:nth-child(4),table.events td:nth-child(5){word-break:break-all;max-width:70ch}
 </style>{{end}}
 
 {{define "banner"}}{{if .}}<div class="incomplete" id="incomplete">INCOMPLETE: the run was interrupted; this report covers only what finished.</div>{{end}}{{end}}
