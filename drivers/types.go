@@ -1,6 +1,7 @@
 package drivers
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -113,6 +114,20 @@ func OptionNames() []Option {
 // Msg is a multipart message: one byte slice per frame. A single-frame
 // message has length 1; an empty frame is a zero-length slice.
 type Msg [][]byte
+
+// Equal reports whether m and o have the same frames, byte for byte (an
+// empty frame equals a nil one).
+func (m Msg) Equal(o Msg) bool {
+	if len(m) != len(o) {
+		return false
+	}
+	for i := range m {
+		if !bytes.Equal(m[i], o[i]) {
+			return false
+		}
+	}
+	return true
+}
 
 // MsgFromStrings builds a message with one frame per string.
 func MsgFromStrings(frames ...string) Msg {

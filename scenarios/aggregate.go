@@ -344,7 +344,7 @@ func (r *runner) finishRound(s *Step, client drivers.Socket, req drivers.Msg, i 
 		return false
 	}
 	want, _ := expand(s.Reply, i, r.vars)
-	if len(back) < len(want) || !equalMsg(back[len(back)-len(want):], want) {
+	if len(back) < len(want) || !back[len(back)-len(want):].Equal(want) {
 		r.fail(&violation{kind: reports.KindMismatch, expected: []string{"reply " + render(want)}, actual: render(back), grade: s.Grade, at: s.Pos})
 		return false
 	}

@@ -88,18 +88,6 @@ func printable(b []byte) bool {
 	return true
 }
 
-func equalMsg(a, b drivers.Msg) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !bytes.Equal(a[i], b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 // seqNumber extracts the first run of digits in the last frame, the {i} of
 // a template such as "m{i}"; -1 when there is none.
 func seqNumber(m drivers.Msg) int {

@@ -302,7 +302,7 @@ func (r *runner) matchMsg(s *Step, m drivers.Msg, idx int) bool {
 	if !exact && len(m) >= len(w) {
 		got = m[:len(w)]
 	}
-	if !equalMsg(got, w) {
+	if !got.Equal(w) {
 		exp := render(w)
 		if !exact {
 			exp = "a message starting with " + exp

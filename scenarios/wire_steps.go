@@ -412,7 +412,7 @@ func (r *runner) wireExpectMessage(s *Step, pc *probeConn) {
 	}
 	got := drivers.Msg(zmtp.Bodies(fs))
 	var bad []string
-	if !equalMsg(got, want) {
+	if !got.Equal(want) {
 		bad = append(bad, "bodies "+render(got))
 	}
 	for i, f := range fs {

@@ -1,7 +1,6 @@
 package drivertest
 
 import (
-	"bytes"
 	"fmt"
 	"hash/crc32"
 	"strings"
@@ -59,21 +58,7 @@ func messages(kind, tag string) []drivers.Msg {
 // equals it.
 var probe = drivers.MsgFromStrings("drivertest probe")
 
-func isProbe(m drivers.Msg) bool { return equalMsg(m, probe) }
-
-// equalMsg reports whether a and b have the same frames; an empty frame
-// equals a nil one.
-func equalMsg(a, b drivers.Msg) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !bytes.Equal(a[i], b[i]) {
-			return false
-		}
-	}
-	return true
-}
+func isProbe(m drivers.Msg) bool { return m.Equal(probe) }
 
 // describeMsg renders m for a failure line: short frames quoted, long
 // frames by size and CRC so two lines can be compared by eye.

@@ -75,7 +75,7 @@ func (r *run) recvWithin(s side, d time.Duration, op string) (m drivers.Msg, ok,
 
 // expect records a failure unless got equals want.
 func (r *run) expect(s side, op string, got, want drivers.Msg) bool {
-	if equalMsg(got, want) {
+	if got.Equal(want) {
 		return true
 	}
 	r.fail(s.name, op, describeMsg(got), describeMsg(want))
