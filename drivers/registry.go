@@ -19,6 +19,7 @@ type Resolver func(name string) (Driver, error)
 type registration struct {
 	factory Factory
 	hidden  bool
+	optIn   bool
 }
 
 var registry = struct {
@@ -28,19 +29,34 @@ var registry = struct {
 }{byName: map[string]registration{}, resolvers: map[string]Resolver{}}
 
 // Register adds a driver under name. Drivers register themselves in init.
-func Register(name string, f Factory) { register(name, f, false) }
+func Register(name string, f Factory) { register(name, registration{factory: f}) }
 
 // RegisterHidden adds a driver that Lookup finds but Names does not list
 // (test drivers such as faulty).
-func RegisterHidden(name string, f Factory) { register(name, f, true) }
+func RegisterHidden(name string, f Factory) {
+	register(name, registration{factory: f, hidden: true})
+}
 
-func register(name string, f Factory, hidden bool) {
+// RegisterOptIn adds a listed driver that default runs leave out: one
+// that is costly to start (an agent in another runtime), run when named.
+func RegisterOptIn(name string, f Factory) {
+	register(name, registration{factory: f, optIn: true})
+}
+
+// IsOptIn reports whether name was registered with RegisterOptIn.
+func IsOptIn(name string) bool {
+	registry.Lock()
+	defer registry.Unlock()
+	return registry.byName[name].optIn
+}
+
+func register(name string, r registration) {
 	registry.Lock()
 	defer registry.Unlock()
 	if _, dup := registry.byName[name]; dup {
 		panic("drivers: duplicate registration of " + name)
 	}
-	registry.byName[name] = registration{factory: f, hidden: hidden}
+	registry.byName[name] = r
 }
 
 // RegisterResolver handles names of the form "prefix:...".

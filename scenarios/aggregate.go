@@ -19,6 +19,19 @@ import (
 // next receive, so nothing is lost by slicing.
 const pollSlice = 10 * time.Millisecond
 
+// sliceCtx bounds one sliced receive: pollSlice, or less if ctx's deadline
+// comes first. Stopping the readers (cancelling ctx) does not cut a slice
+// short: a receive abandoned in flight would, in a driver that cannot
+// cancel it (an agent), go on inside the implementation and could take a
+// message the next step expects to find there (a poll would not see it).
+func sliceCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := pollSlice
+	if dl, ok := ctx.Deadline(); ok {
+		d = min(d, time.Until(dl))
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), d)
+}
+
 // arrival is one message read during a collect, serve or sync.
 type arrival struct {
 	role string
@@ -58,7 +71,7 @@ func (r *runner) readReplying(roles []string, window time.Duration, stop func([]
 		go func() {
 			defer wg.Done()
 			for !done.Load() && ctx.Err() == nil {
-				cctx, ccancel := context.WithTimeout(ctx, pollSlice)
+				cctx, ccancel := sliceCtx(ctx)
 				m, err := r.recvFrom(cctx, role, sock)
 				ccancel()
 				if err != nil {

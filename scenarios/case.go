@@ -32,7 +32,12 @@ type Role struct {
 	Bind     []string        // symbolic endpoint names
 	Connect  []string
 	Deferred bool // not opened at start; an open step opens it
-	Pos      Pos
+	// Side is "subject" for a role that lives in the subject's
+	// implementation (and context) although it is not the judged socket,
+	// e.g. the second socket a poll case polls; "peer" (the default) puts
+	// it on the peer driver.
+	Side string
+	Pos  Pos
 }
 
 // OptionSetting is one option with its typed value (int or []byte).
@@ -118,6 +123,9 @@ type Step struct {
 	Body     []*Step   // repeat
 
 	Wire *WireStep // wire_* steps (wire.go)
+
+	Poll  []PollSpec // poll, poll_timeout: the roles polled and for what
+	Ready []PollSpec // poll: exactly what must be ready
 
 	// Grade overrides the case grade for this step's violations (e.g. a
 	// SHOULD sub-requirement inside a MUST case).

@@ -16,7 +16,7 @@ import (
 
 var (
 	caseKeys = []string{"id", "title", "clause", "grade", "requirement", "pattern", "transports", "subject", "timeout", "roles", "steps", "probe"}
-	roleKeys = []string{"type", "options", "bind", "connect", "deferred"}
+	roleKeys = []string{"type", "options", "bind", "connect", "deferred", "side"}
 	idRe     = regexp.MustCompile(`^[a-z0-9]+(\.[a-z0-9]+(-[a-z0-9]+)*)+$`)
 	nameRe   = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	clauseRe = regexp.MustCompile(`^(RFC (23|24|26|27|28|29|30|31|37)|RFC 28–31|API|ZG) §[A-Z]+-[0-9]+$`)
@@ -243,6 +243,14 @@ func (d *decoder) decodeRole(mv *ast.MappingValueNode, what string) *Role {
 	}
 	if v, ok := f["deferred"]; ok {
 		r.Deferred, _ = d.boolean(v, w+": deferred")
+	}
+	if v, ok := f["side"]; ok {
+		if s, ok := d.text(v, w+": side"); ok {
+			if s != "subject" && s != "peer" {
+				d.errorf(v, "%s: side: expected subject or peer, found %q", w, clip(s))
+			}
+			r.Side = s
+		}
 	}
 	return r
 }

@@ -108,8 +108,8 @@ func (d *decoder) decodeStep(n ast.Node, c *Case, what string, depth int) *Step 
 		}
 		return s
 	}
-	// open/close accept a bare role name.
-	if s.Kind == StepOpen || s.Kind == StepClose {
+	// open/close/terminate accept a bare role name.
+	if s.Kind == StepOpen || s.Kind == StepClose || s.Kind == StepTerminate {
 		if _, isMap := unwrap(body).(*ast.MappingNode); !isMap {
 			s.Socket = d.roleRef(body, c, what)
 			return s
@@ -124,6 +124,10 @@ func (d *decoder) decodeStep(n ast.Node, c *Case, what string, depth int) *Step 
 		return s
 	}
 	d.stepFields(s, f, body, c, what, depth)
+	switch s.Kind {
+	case StepPoll, StepPollTimeout, StepTerminate:
+		d.pollFields(s, f, body, c, what)
+	}
 	return s
 }
 
@@ -371,7 +375,7 @@ func (d *decoder) checkEndpoints(c *Case, what string) {
 func (d *decoder) checkRolesUsed(c *Case, what string) {
 	named := map[string]bool{c.Subject: true}
 	walkSteps(c.Steps, func(s *Step) {
-		for _, n := range append(append([]string{s.Socket, s.From}, s.Sockets...), s.To...) {
+		for _, n := range append(append(append([]string{s.Socket, s.From}, s.Sockets...), s.To...), s.pollRoles()...) {
 			named[n] = true
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -124,10 +125,7 @@ func newRecord(c *Case, p Pairing, t drivers.Transport, opts Options) *reports.R
 func missingCapability(c *Case, p Pairing, t drivers.Transport) string {
 	var missing []string
 	for _, role := range c.Roles {
-		d := p.Peer
-		if role.Name == c.Subject {
-			d = p.Subject
-		}
+		d := roleDriver(c, p, role.Name)
 		caps := d.Capabilities()
 		if !caps.HasSocket(role.Type) {
 			missing = append(missing, fmt.Sprintf("%s: socket type %s", d.Name(), role.Type))
@@ -146,6 +144,11 @@ func missingCapability(c *Case, p Pairing, t drivers.Transport) string {
 				missing = append(missing, fmt.Sprintf("%s: option %s", d.Name(), o.Name))
 			}
 		}
+		walkSteps(c.Steps, func(s *Step) {
+			if slices.Contains(s.pollRoles(), role.Name) && !caps.HasFeature(drivers.FeaturePoller) {
+				missing = append(missing, fmt.Sprintf("%s: poller", d.Name()))
+			}
+		})
 	}
 	return strings.Join(dedupe(missing), "; ")
 }
@@ -267,11 +270,18 @@ func (r *runner) callErr(role, op string, err error, at Pos) {
 	r.fail(&violation{kind: kind, expected: []string{op + " succeeds"}, actual: err.Error(), at: at})
 }
 
-func (r *runner) driverFor(role string) drivers.Driver {
-	if role == r.c.Subject {
-		return r.p.Subject
+func (r *runner) driverFor(role string) drivers.Driver { return roleDriver(r.c, r.p, role) }
+
+// roleDriver is the driver a role runs on: the subject's for the subject
+// and for roles on its side, the peer's for the rest.
+func roleDriver(c *Case, p Pairing, role string) drivers.Driver {
+	if role == c.Subject {
+		return p.Subject
 	}
-	return r.p.Peer
+	if r := c.role(role); r != nil && r.Side == "subject" {
+		return p.Subject
+	}
+	return p.Peer
 }
 
 // context returns the driver context for role, creating it once per

@@ -67,6 +67,10 @@ func (r *runner) step(s *Step, loop int) {
 		for i := 0; i < s.Times && !r.stopped(); i++ {
 			r.steps(s.Body, i)
 		}
+	case StepPoll, StepPollTimeout:
+		r.poll(s)
+	case StepTerminate:
+		r.terminate(s)
 	default:
 		if !r.wireStep(s) {
 			r.harnessErr(fmt.Errorf("%s: step kind %q has no interpreter", s.Pos, s.Kind))

@@ -77,7 +77,7 @@ func (r *runner) probeReaders(ctx context.Context, s *Step, onMsg func(role stri
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				cctx, cancel := context.WithTimeout(ctx, pollSlice)
+				cctx, cancel := sliceCtx(ctx)
 				m, err := r.recvFrom(cctx, role, sock)
 				cancel()
 				if err != nil {

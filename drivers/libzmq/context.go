@@ -49,6 +49,15 @@ func (c *zctx) NewSocket(t drivers.SocketType) (drivers.Socket, error) {
 	if err != nil {
 		return nil, mapErr("new socket", err)
 	}
+	// LINGER 0 from the start rather than only just before close: libzmq
+	// reads LINGER only when the socket is closed or its context ends, so
+	// nothing observable changes, and a socket still blocked in a call
+	// when its context is terminated (see Close), which can no longer
+	// take options then, does not make zmq_ctx_term wait for its queue.
+	if err := retryEINTR(func() error { return zs.SetLinger(0) }); err != nil {
+		_ = zs.Close()
+		return nil, mapErr("new socket: setsockopt LINGER", err)
+	}
 	s := newSocket(c, t, zs)
 	c.sockets[s] = struct{}{}
 	return s, nil
@@ -62,11 +71,13 @@ func (c *zctx) forget(s *socket) {
 }
 
 // Close closes every socket still open, each with LINGER 0 unless the
-// scenario set LINGER, then terminates the libzmq context. A socket with a
-// call in progress is closed when that call returns, which its deadline
-// bounds. With a scenario LINGER of -1 and undeliverable messages,
-// terminating blocks as libzmq does (decisions.md, ruling 11: such cases run
-// out of process). Closing twice returns nil.
+// scenario set LINGER, then terminates the libzmq context. A socket blocked
+// in a call (a receive waiting for its deadline) is released the way
+// libzmq specifies: zmq_ctx_term makes its call return ETERM at once
+// (zmq_ctx_term(3)), the call reports the closed kind, and the socket is
+// closed after it. With a scenario LINGER of -1 and undeliverable
+// messages, terminating blocks as libzmq does (decisions.md, ruling 11:
+// such cases run out of process). Closing twice returns nil.
 func (c *zctx) Close() error {
 	c.mu.Lock()
 	if c.closed {
@@ -81,10 +92,32 @@ func (c *zctx) Close() error {
 	c.mu.Unlock()
 
 	var firstErr error
+	var busy []*socket
 	for _, s := range open {
-		if err := s.Close(); err != nil && firstErr == nil {
+		err, taken := s.tryClose()
+		if !taken {
+			busy = append(busy, s)
+			continue
+		}
+		if err != nil && firstErr == nil {
 			firstErr = err
 		}
+	}
+	if len(busy) > 0 {
+		// Terminate first, so the blocked calls return; their sockets'
+		// close ops run right after. The EINTR retry flag stays off: the
+		// owners still read it.
+		term := make(chan error, 1)
+		go func() { term <- c.zc.Term() }()
+		for _, s := range busy {
+			if err := s.Close(); err != nil && drivers.KindOf(err) != drivers.KindClosed && firstErr == nil {
+				firstErr = err
+			}
+		}
+		if err := <-term; err != nil && firstErr == nil {
+			firstErr = mapErr("term", err)
+		}
+		return firstErr
 	}
 	// Every owner goroutine has exited, so nothing else reads the
 	// context's retry flag now. zmq_ctx_term may see EINTR while it waits

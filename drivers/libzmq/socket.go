@@ -159,18 +159,47 @@ func (s *socket) SetOption(name drivers.Option, value any) error {
 // bounds it). Closing a closed socket returns nil; every other call on it
 // returns KindClosed.
 func (s *socket) Close() error {
-	err := s.do(context.Background(), "close", func() error {
-		if !s.userLinger {
-			// A failure here only means close may linger; nothing to do.
-			_ = retryEINTR(func() error { return s.zs.SetLinger(0) })
+	return s.finishClose(s.do(context.Background(), "close", s.closeOp))
+}
+
+// tryClose closes the socket only if its owner is idle at once; taken is
+// false when the owner is busy with another call.
+func (s *socket) tryClose() (err error, taken bool) {
+	finished := make(chan struct{})
+	call := func() {
+		if s.zs == nil {
+			err = closedErr("close")
+		} else {
+			err = s.closeOp()
 		}
-		err := s.zs.Close()
-		s.zs = nil // tells loop to exit
-		s.removeIPCFiles()
-		return mapErr("close", err)
-	})
-	// Wait for the owner to exit so that nothing touches the libzmq
-	// context after the socket has left the tracked set.
+		close(finished)
+	}
+	select {
+	case s.ops <- call:
+		<-finished
+	case <-s.done:
+		err = closedErr("close")
+	default:
+		return nil, false
+	}
+	return s.finishClose(err), true
+}
+
+// closeOp runs on the owner goroutine.
+func (s *socket) closeOp() error {
+	if !s.userLinger {
+		// A failure here only means close may linger; nothing to do.
+		_ = retryEINTR(func() error { return s.zs.SetLinger(0) })
+	}
+	err := s.zs.Close()
+	s.zs = nil // tells loop to exit
+	s.removeIPCFiles()
+	return mapErr("close", err)
+}
+
+// finishClose waits for the owner to exit, so that nothing touches the
+// libzmq context after the socket has left the tracked set.
+func (s *socket) finishClose(err error) error {
 	<-s.done
 	s.c.forget(s)
 	if drivers.KindOf(err) == drivers.KindClosed {

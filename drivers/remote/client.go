@@ -43,26 +43,44 @@ func Resolve(name string) (drivers.Driver, error) {
 
 // New returns the driver that runs inner in agents, after probing one.
 func New(inner string) (*Driver, error) {
-	c, err := startConn(inner)
+	return NewAgent(Prefix+":"+inner, inner, func(args ...string) *exec.Cmd { return Command(args...) })
+}
+
+// CommandFunc builds an agent's command line for the given arguments
+// ("--driver", NAME).
+type CommandFunc func(args ...string) *exec.Cmd
+
+// NewAgent returns a driver called name whose contexts are agents started
+// by command with "--driver inner" (an agent in another language, e.g.
+// name and inner "pyzmq"). It probes one agent first, so a runtime that is
+// missing or broken makes the driver unavailable, with the agent's reason.
+func NewAgent(name, inner string, command CommandFunc) (*Driver, error) {
+	d := &Driver{name: name, inner: inner, command: command}
+	c, err := d.start()
 	if err != nil {
 		return nil, fmt.Errorf("remote: agent for %s is unavailable: %w", inner, err)
 	}
-	hello := c.hello
+	d.hello = c.hello
+	d.caps = capsFromWire(c.hello.Capabilities)
 	if err := c.shutdown(); err != nil {
 		return nil, fmt.Errorf("remote: agent for %s did not exit cleanly after its hello: %w", inner, err)
 	}
-	return &Driver{inner: inner, hello: hello, caps: capsFromWire(hello.Capabilities)}, nil
+	return d, nil
 }
 
 // Driver is the client side: each Context is one agent process.
 type Driver struct {
-	inner string
-	hello Hello
-	caps  drivers.Capabilities
+	name    string
+	inner   string
+	command CommandFunc
+	hello   Hello
+	caps    drivers.Capabilities
 }
 
-// Name is "remote:INNER".
-func (d *Driver) Name() string { return Prefix + ":" + d.inner }
+func (d *Driver) start() (*conn, error) { return startConn(d.inner, d.command) }
+
+// Name is the registered name: "remote:INNER", or the agent's own name.
+func (d *Driver) Name() string { return d.name }
 
 // Version is the implementation's version as the agent reported it.
 func (d *Driver) Version() string { return d.hello.Version }
@@ -75,7 +93,7 @@ func (d *Driver) Hello() Hello { return d.hello }
 
 // NewContext starts an agent and opens a context in it.
 func (d *Driver) NewContext() (drivers.Context, error) {
-	c, err := startConn(d.inner)
+	c, err := d.start()
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +119,42 @@ func (x *rcontext) NewSocket(t drivers.SocketType) (drivers.Socket, error) {
 		return nil, err
 	}
 	return &rsocket{c: x.c, id: res.Socket, typ: t}, nil
+}
+
+// Poll asks the agent to poll with its implementation's poller. Agents
+// without the poller feature answer unsupported (the scenario gate makes
+// such cases UNIMPLEMENTED before they get here).
+func (x *rcontext) Poll(ctx context.Context, items []drivers.PollItem) ([]drivers.PollEvents, error) {
+	ctx, cancel := drivers.WithDefaultDeadline(ctx)
+	defer cancel()
+	req := &Request{Op: OpPoll, Items: make([]Item, len(items))}
+	for i, it := range items {
+		s, ok := it.Socket.(*rsocket)
+		if !ok || s.c != x.c {
+			return nil, drivers.Errorf(drivers.KindOther, "poll", fmt.Errorf("item %d: socket is not from this context", i))
+		}
+		req.Items[i] = Item{Socket: s.id, Events: eventsToWire(it.Events)}
+	}
+	deadline, _ := ctx.Deadline()
+	left := max(time.Until(deadline), 0)
+	ms := int64((left + time.Millisecond - 1) / time.Millisecond)
+	req.DeadlineMS = &ms
+	res, err := x.c.call("poll", req, left+Margin)
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Ready) != len(items) {
+		return nil, drivers.Errorf(drivers.KindOther, "poll", fmt.Errorf("agent answered %d ready sets for %d items", len(res.Ready), len(items)))
+	}
+	out := make([]drivers.PollEvents, len(items))
+	for i, w := range res.Ready {
+		e, err := eventsFromWire(w)
+		if err != nil {
+			return nil, drivers.Errorf(drivers.KindOther, "poll", err)
+		}
+		out[i] = e & items[i].Events
+	}
+	return out, nil
 }
 
 // Close closes the context in the agent, then ends the agent. A crash or

@@ -82,9 +82,9 @@ type pending struct {
 	timer *time.Timer    // kills the agent when the call overruns
 }
 
-// startConn starts Command("--driver", driver) and waits for its hello.
-func startConn(driver string) (*conn, error) {
-	cmd := Command("--driver", driver)
+// startConn starts command("--driver", driver) and waits for its hello.
+func startConn(driver string, command CommandFunc) (*conn, error) {
+	cmd := command("--driver", driver)
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}

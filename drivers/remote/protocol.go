@@ -33,6 +33,7 @@ const (
 	OpRecv         = "recv"
 	OpSetOption    = "set_option"
 	OpClose        = "close"
+	OpPoll         = "poll" // only for agents with the poller feature
 )
 
 // Hello is the first frame an agent writes, before reading any request.
@@ -66,6 +67,7 @@ type Request struct {
 	DeadlineMS *int64 `json:"deadline_ms,omitempty"`
 	Name       string `json:"name,omitempty"`
 	Value      *Value `json:"value,omitempty"`
+	Items      []Item `json:"items,omitempty"` // poll
 
 	// Frames travel as binary frames after the JSON, not inside it:
 	// base64 in JSON costs a second per MiB under the race detector.
@@ -93,7 +95,44 @@ type Result struct {
 	Context uint64   `json:"context,omitempty"`
 	Socket  uint64   `json:"socket,omitempty"`
 	Parts   int      `json:"parts,omitempty"` // binary frames that follow (recv)
+	Ready   []Events `json:"ready,omitempty"` // poll: per item, the ready events
 	Frames  [][]byte `json:"-"`
+}
+
+// Item is one socket of a poll request and the events asked for.
+type Item struct {
+	Socket uint64 `json:"socket"`
+	Events Events `json:"events"`
+}
+
+// Events is a poll event set as the protocol spells it: a list of "in"
+// and "out" (an empty list, never null, for none).
+type Events []string
+
+func eventsToWire(e drivers.PollEvents) Events {
+	out := Events{}
+	if e&drivers.PollIn != 0 {
+		out = append(out, "in")
+	}
+	if e&drivers.PollOut != 0 {
+		out = append(out, "out")
+	}
+	return out
+}
+
+func eventsFromWire(w Events) (drivers.PollEvents, error) {
+	var e drivers.PollEvents
+	for _, s := range w {
+		switch s {
+		case "in":
+			e |= drivers.PollIn
+		case "out":
+			e |= drivers.PollOut
+		default:
+			return 0, fmt.Errorf("unknown poll event %q (valid: in, out)", s)
+		}
+	}
+	return e, nil
 }
 
 // ErrorBody is a classified error: Kind is a drivers.Kind name.

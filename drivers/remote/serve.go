@@ -27,7 +27,7 @@ const shutdownBound = 5 * time.Second
 // error when in carries something that is not a valid frame.
 func Serve(d drivers.Driver, in io.Reader, out io.Writer) error {
 	s := &server{d: d, w: &frameWriter{w: out},
-		ctxs: map[uint64]drivers.Context{}, socks: map[uint64]drivers.Socket{}}
+		ctxs: map[uint64]drivers.Context{}, socks: map[uint64]drivers.Socket{}, owner: map[uint64]uint64{}}
 	hello := Hello{Type: "hello", Protocol: ProtocolVersion, Driver: d.Name(), Version: d.Version(),
 		Agent: "zharness-go", Capabilities: capsToWire(d.Capabilities())}
 	if err := s.w.write(hello, nil); err != nil {
@@ -68,6 +68,7 @@ type server struct {
 	nextID uint64
 	ctxs   map[uint64]drivers.Context
 	socks  map[uint64]drivers.Socket // kept after close: calls then get KindClosed
+	owner  map[uint64]uint64         // socket id → its context's id
 	closed bool
 }
 
@@ -118,6 +119,8 @@ func (s *server) run(req *Request) (*Result, error) {
 		return nil, s.closeContext(req.Context)
 	case OpNewSocket:
 		return s.newSocket(req)
+	case OpPoll:
+		return s.poll(req)
 	}
 	sock, err := s.socket(req.Socket)
 	if err != nil {
@@ -205,7 +208,52 @@ func (s *server) newSocket(req *Request) (*Result, error) {
 	defer s.mu.Unlock()
 	s.nextID++
 	s.socks[s.nextID] = sock
+	s.owner[s.nextID] = req.Context
 	return &Result{Socket: s.nextID}, nil
+}
+
+// poll polls sockets of one context with the driver's own poller.
+func (s *server) poll(req *Request) (*Result, error) {
+	if len(req.Items) == 0 {
+		return nil, drivers.Errorf(drivers.KindOther, OpPoll, errors.New("no items"))
+	}
+	s.mu.Lock()
+	cid := s.owner[req.Items[0].Socket]
+	c := s.ctxs[cid]
+	s.mu.Unlock()
+	p, ok := c.(drivers.Poller)
+	if !ok {
+		return nil, drivers.Unsupported(OpPoll, "operation poll")
+	}
+	items := make([]drivers.PollItem, len(req.Items))
+	for i, it := range req.Items {
+		sock, err := s.socket(it.Socket)
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		same := s.owner[it.Socket] == cid
+		s.mu.Unlock()
+		if !same {
+			return nil, drivers.Errorf(drivers.KindOther, OpPoll, fmt.Errorf("socket %d is not in context %d", it.Socket, cid))
+		}
+		ev, err := eventsFromWire(it.Events)
+		if err != nil {
+			return nil, drivers.Errorf(drivers.KindOther, OpPoll, err)
+		}
+		items[i] = drivers.PollItem{Socket: sock, Events: ev}
+	}
+	ctx, cancel := deadlineCtx(req)
+	defer cancel()
+	ready, err := p.Poll(ctx, items)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Ready: make([]Events, len(ready))}
+	for i, e := range ready {
+		res.Ready[i] = eventsToWire(e)
+	}
+	return res, nil
 }
 
 func (s *server) socket(id uint64) (drivers.Socket, error) {
