@@ -50,6 +50,7 @@ func (o *benchOpts) register(fs *pflag.FlagSet, prefix string) {
 
 func newBenchCmd() *cobra.Command {
 	var o benchOpts
+	var ab abOpts
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure latency and throughput across drivers, transports and message sizes",
@@ -61,11 +62,26 @@ reference lines are measured alternately with the harness in the same run. Every
 point is written to RESULTS-DIR/results.jsonl and as a Go benchmark line (benchstat).`,
 		Example: `  zharness bench --quick
   zharness bench --driver libzmq --transport tcp --size 64,1024 --repeats 6
-  zharness bench --quick --bench-out new.txt && benchstat old.txt new.txt`,
+  zharness bench --quick --bench-out new.txt && benchstat old.txt new.txt
+  zharness bench --against /path/to/main/zharness --driver gozmq --transport tcp --rounds 10
+  zharness bench --against self --driver gozmq --against-driver gozmq --rounds 10   # A/A`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.check(); err != nil {
 				return err // before the results file is created
+			}
+			if ab.against != "" {
+				c, err := runInterleaved(&o, &ab, cmd.OutOrStdout(), cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				if err := c.WriteText(cmd.OutOrStdout()); err != nil {
+					return internalErr(err)
+				}
+				if n := len(c.Regressions()); n > 0 {
+					return &exitError{exitUnexpected, fmt.Errorf("%d significant regressions beyond %.0f%%", n, ab.threshold*100)}
+				}
+				return nil
 			}
 			file := filepath.Join(o.resultsDir, "results.jsonl")
 			if err := os.MkdirAll(o.resultsDir, 0o755); err != nil {
@@ -93,6 +109,10 @@ point is written to RESULTS-DIR/results.jsonl and as a Go benchmark line (benchs
 	cmd.Flags().StringVar(&o.resultsDir, "results-dir", "results", "directory for results.jsonl")
 	cmd.Flags().StringVar(&o.benchOut, "bench-out", "", "also write Go benchmark lines to this file")
 	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
+	cmd.Flags().StringVar(&ab.against, "against", "", "interleave with this baseline zharness executable (\"self\" for A/A): base.jsonl and results.jsonl, then compare")
+	cmd.Flags().StringSliceVar(&ab.againstDrivers, "against-driver", nil, "with --against: the drivers the baseline measures, paired by position with --driver")
+	cmd.Flags().IntVar(&ab.rounds, "rounds", 10, "with --against: rounds, each one sample of every point per side")
+	cmd.Flags().Float64Var(&ab.threshold, "threshold", 0.05, "with --against: relative change a significant regression must exceed")
 	return cmd
 }
 

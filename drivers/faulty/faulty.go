@@ -12,6 +12,9 @@
 //	truncate    multipart messages lose their last frame
 //	nofilter    every SUBSCRIBE becomes a subscription to everything
 //	delay=D     every send waits D first (e.g. delay=50us)
+//	spin=D      every send busy-waits D first: a precise slowdown of a
+//	            few hundred nanoseconds, which a timer cannot give (used
+//	            to prove that compare catches a 10 % regression)
 //
 // Process faults (they take the whole process down or stop it answering):
 //
@@ -41,14 +44,14 @@ type Fault struct {
 }
 
 var kinds = map[string]bool{"drop": true, "dup": true, "reorder": true, "truncate": false, "nofilter": false,
-	"delay": true, "panic": true, "exit": true, "hang": true, "segv": true}
+	"delay": true, "spin": true, "panic": true, "exit": true, "hang": true, "segv": true}
 
 // ParseFault parses "drop=3", "truncate", "delay=50us".
 func ParseFault(s string) (Fault, error) {
 	k, v, hasV := strings.Cut(s, "=")
 	needs, ok := kinds[k]
 	if !ok {
-		return Fault{}, fmt.Errorf("faulty: unknown fault %q (valid: drop=N, dup=N, reorder=N, truncate, nofilter, delay=D, panic=N, exit=N, segv=N, hang=N)", k)
+		return Fault{}, fmt.Errorf("faulty: unknown fault %q (valid: drop=N, dup=N, reorder=N, truncate, nofilter, delay=D, spin=D, panic=N, exit=N, segv=N, hang=N)", k)
 	}
 	if needs != hasV {
 		return Fault{}, fmt.Errorf("faulty: fault %q takes %s", k, map[bool]string{true: "a value (" + k + "=...)", false: "no value"}[needs])
@@ -57,10 +60,10 @@ func ParseFault(s string) (Fault, error) {
 		return Fault{}, fmt.Errorf("faulty: segv needs a cgo build")
 	}
 	f := Fault{Kind: k}
-	if k == "delay" {
+	if k == "delay" || k == "spin" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
-			return Fault{}, fmt.Errorf("faulty: delay=%q: expected a positive duration", v)
+			return Fault{}, fmt.Errorf("faulty: %s=%q: expected a positive duration", k, v)
 		}
 		f.Delay = d
 	} else if hasV {
@@ -189,6 +192,12 @@ func (s *socket) Send(ctx context.Context, m drivers.Msg) error {
 		case <-time.After(f.Delay):
 		case <-ctx.Done():
 			return drivers.Errorf(drivers.KindTimeout, "send", ctx.Err())
+		}
+	case "spin":
+		for end := time.Now().Add(f.Delay); time.Now().Before(end); {
+			if ctx.Err() != nil {
+				return drivers.Errorf(drivers.KindTimeout, "send", ctx.Err())
+			}
 		}
 	case "panic":
 		if s.sends == f.N {

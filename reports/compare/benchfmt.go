@@ -42,6 +42,10 @@ func fromResult(res *benchfmt.Result) *reports.Record {
 			continue
 		}
 		switch k {
+		case "pattern":
+			r.Pattern = v
+		case "subs":
+			p.Subscribers, _ = strconv.Atoi(v)
 		case "driver":
 			r.Subject = v
 		case "peer":

@@ -31,6 +31,10 @@ type Options struct {
 	Alpha      float64 // family-wise significance level; default 0.05
 	Threshold  float64 // relative change a regression must exceed; default 0.05 (5 %)
 	MinSamples int     // samples per side needed to test at all; default 6
+	// Match pairs a driver name of the new run with the baseline's name
+	// for the same implementation, when the two differ (a wrapped or
+	// renamed driver, e.g. "faulty:spin=300ns/gozmq" → "gozmq").
+	Match map[string]string
 }
 
 func (o Options) withDefaults() Options {
@@ -66,6 +70,7 @@ var Metrics = []Metric{
 // Point identifies a benchmark point across runs.
 type Point struct {
 	Workload  string
+	Variant   string // what tells apart workloads of one kind: the pattern of a latency run (reqrep, pair), the subscribers of a fan-out
 	Driver    string
 	Peer      string
 	Transport string
@@ -80,7 +85,11 @@ func (p Point) String() string {
 	if p.Peer != "" && p.Peer != p.Driver {
 		d += ":" + p.Peer
 	}
-	s := fmt.Sprintf("%s %s %s", p.Workload, d, p.Transport)
+	w := p.Workload
+	if p.Variant != "" {
+		w += "/" + p.Variant
+	}
+	s := fmt.Sprintf("%s %s %s", w, d, p.Transport)
 	for _, x := range []string{p.Mode, p.Topology} {
 		if x != "" {
 			s += " " + x
@@ -96,7 +105,20 @@ func pointOf(r *reports.Record) Point {
 	if peer == r.Subject {
 		peer = ""
 	}
-	return Point{r.Perf.Workload, r.Subject, peer, r.Transport, r.Perf.Mode, r.Perf.Topology, r.Perf.Size}
+	return Point{r.Perf.Workload, variant(r), r.Subject, peer, r.Transport, r.Perf.Mode, r.Perf.Topology, r.Perf.Size}
+}
+
+// variant is the part of a benchmark's name (suites/perf.BenchName) that
+// tells apart workloads of one kind, so that REQ/REP and PAIR latency
+// are not pooled into one sample.
+func variant(r *reports.Record) string {
+	switch r.Perf.Workload {
+	case "latency":
+		return r.Pattern
+	case "fanout":
+		return fmt.Sprintf("subs=%d", r.Perf.Subscribers)
+	}
+	return ""
 }
 
 // Row is the comparison of one metric at one point.
@@ -155,7 +177,7 @@ var ErrNoData = errors.New("compare: no perf samples")
 // values are not samples.
 func Compare(base, new []*reports.Record, opts Options) (*Comparison, error) {
 	opts = opts.withDefaults()
-	bs, ns := samples(base), samples(new)
+	bs, ns := samples(base), samples(renamed(new, opts.Match))
 	if len(bs) == 0 {
 		return nil, fmt.Errorf("%w in the baseline", ErrNoData)
 	}
@@ -214,7 +236,7 @@ func Compare(base, new []*reports.Record, opts Options) (*Comparison, error) {
 	}
 	slices.SortFunc(c.Rows, func(a, b Row) int {
 		pa, pb := a.Point, b.Point
-		return cmp.Or(cmp.Compare(pa.Workload, pb.Workload), cmp.Compare(pa.Driver, pb.Driver),
+		return cmp.Or(cmp.Compare(pa.Workload, pb.Workload), cmp.Compare(pa.Variant, pb.Variant), cmp.Compare(pa.Driver, pb.Driver),
 			cmp.Compare(pa.Peer, pb.Peer), cmp.Compare(pa.Transport, pb.Transport),
 			cmp.Compare(pa.Mode, pb.Mode), cmp.Compare(pa.Topology, pb.Topology), cmp.Compare(pa.Size, pb.Size),
 			cmp.Compare(a.Metric.Unit, b.Metric.Unit))
@@ -249,6 +271,26 @@ func (c *Comparison) holm() {
 type key struct {
 	point  Point
 	metric int // index in Metrics
+}
+
+// renamed returns recs with subject and peer names mapped by match
+// (copies; the caller's records are not touched).
+func renamed(recs []*reports.Record, match map[string]string) []*reports.Record {
+	if len(match) == 0 {
+		return recs
+	}
+	out := make([]*reports.Record, len(recs))
+	for i, r := range recs {
+		c := *r
+		if to, ok := match[c.Subject]; ok {
+			c.Subject = to
+		}
+		if to, ok := match[c.Peer]; ok {
+			c.Peer = to
+		}
+		out[i] = &c
+	}
+	return out
 }
 
 // samples groups the positive metric values of records by point.

@@ -191,3 +191,67 @@ func TestReadBenchfmtRoundTrip(t *testing.T) {
 }
 
 func near(a, b float64) bool { return a == b || (a-b)/b < 1e-9 && (b-a)/b < 1e-9 }
+
+// TestMatchPairsRenamedDriver: a new run measured under another driver
+// name is compared with the baseline's points once Match pairs the names,
+// and not at all without it.
+func TestMatchPairsRenamedDriver(t *testing.T) {
+	t.Parallel()
+	base, slow := run(3, 10, 1), run(4, 10, 0.9)
+	for _, r := range slow {
+		r.Subject = "faulty:spin=1us/" + r.Subject
+		r.Peer = r.Subject
+	}
+	c, err := compare.Compare(base, slow, compare.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Tested != 0 {
+		t.Fatalf("without Match, %d rows were tested across different drivers", c.Tested)
+	}
+	match := map[string]string{}
+	for _, r := range slow {
+		match[r.Subject] = strings.TrimPrefix(r.Subject, "faulty:spin=1us/")
+	}
+	c, err = compare.Compare(base, slow, compare.Options{Match: match})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Tested == 0 || len(c.Regressions()) != c.Tested {
+		t.Fatalf("with Match: %d tested, %d regressions; want every tested row flagged", c.Tested, len(c.Regressions()))
+	}
+	if slow[0].Subject == base[0].Subject {
+		t.Fatal("Compare renamed the caller's records")
+	}
+}
+
+// TestLatencyPatternsAreSeparatePoints: REQ/REP and PAIR latency at one
+// size are two points, not one sample pooled from both.
+func TestLatencyPatternsAreSeparatePoints(t *testing.T) {
+	t.Parallel()
+	var base, cur []*reports.Record
+	for i := range 8 {
+		for _, pat := range []string{"reqrep", "pair"} {
+			for _, side := range []*[]*reports.Record{&base, &cur} {
+				*side = append(*side, &reports.Record{Type: reports.RecordPerf, Subject: "gozmq", Peer: "gozmq", Transport: "tcp", Pattern: pat,
+					Perf: &reports.Perf{Workload: "latency", Mode: "harness", Size: 64, Repeat: i, LatP50: int64(1000 + i), LatP99: int64(2000 + i), MsgsPerSec: float64(500 + i)}})
+			}
+		}
+	}
+	c, err := compare.Compare(base, cur, compare.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	points := map[string]int{}
+	for _, r := range c.Rows {
+		points[r.Point.String()] = r.BaseN
+	}
+	if len(points) != 2 {
+		t.Fatalf("points %v, want reqrep and pair apart", points)
+	}
+	for p, n := range points {
+		if n != 8 {
+			t.Errorf("%s: %d base samples, want 8", p, n)
+		}
+	}
+}
