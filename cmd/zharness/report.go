@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/zharness/zharness/reports"
@@ -68,6 +69,7 @@ func writeReport(res *reports.Results, dir string, cmp *compare.Comparison, base
 func newCompareCmd() *cobra.Command {
 	var threshold float64
 	var markdown bool
+	var matches []string
 	cmd := &cobra.Command{
 		Use:   "compare BASE NEW",
 		Short: "Compare two runs' performance points and fail on significant regressions",
@@ -87,7 +89,18 @@ Holm correction across points; at least 6 samples per side) and prints the chang
 			if err != nil {
 				return usageWrap(err)
 			}
-			c, err := compare.Compare(base, cur, compare.Options{Threshold: threshold})
+			match := map[string]string{}
+			for _, m := range matches {
+				// The last '=': a wrapped driver's name has its own
+				// (faulty:spin=1us/gozmq=gozmq).
+				i := strings.LastIndex(m, "=")
+				n, b := m[:max(i, 0)], m[i+1:]
+				if i < 0 || n == "" || b == "" {
+					return usageErr("--match %q: expected NEW-DRIVER=BASE-DRIVER", m)
+				}
+				match[n] = b
+			}
+			c, err := compare.Compare(base, cur, compare.Options{Threshold: threshold, Match: match})
 			if err != nil {
 				return usageWrap(err)
 			}
@@ -107,6 +120,7 @@ Holm correction across points; at least 6 samples per side) and prints the chang
 	}
 	cmd.Flags().Float64Var(&threshold, "threshold", 0.05, "relative change a significant regression must exceed")
 	cmd.Flags().BoolVar(&markdown, "markdown", false, "print a markdown table")
+	cmd.Flags().StringArrayVar(&matches, "match", nil, "NEW=BASE: compare NEW's driver NEW with BASE's driver BASE (e.g. faulty:spin=1us/gozmq=gozmq)")
 	return cmd
 }
 
