@@ -26,7 +26,11 @@ func newDriversCmd() *cobra.Command {
 					fmt.Fprintf(tw, "%s\tunavailable\t%v\n", name, err)
 					continue
 				}
-				fmt.Fprintf(tw, "%s\tavailable\t%s\n", name, d.Version())
+				status := "available"
+				if drivers.IsOptIn(name) {
+					status = "available (opt-in: named with --driver/--pair)"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", name, status, d.Version())
 				if verbose {
 					c := d.Capabilities()
 					fmt.Fprintf(tw, "\tsockets\t%s\n", join(c.Sockets))

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,11 @@ func runMeta() reports.Meta {
 		}
 	}
 	for _, n := range drivers.Names() {
+		// An opt-in driver (an agent in another runtime) costs a process
+		// start to look up: only those the command line names.
+		if drivers.IsOptIn(n) && !slices.ContainsFunc(os.Args, func(a string) bool { return strings.Contains(a, n) }) {
+			continue
+		}
 		if d, err := drivers.Lookup(n); err == nil {
 			m.Drivers[n] = d.Version()
 		}

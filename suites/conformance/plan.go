@@ -137,11 +137,15 @@ func LabelValue(s string) string {
 }
 
 // DefaultDrivers are the drivers conformance runs on: every available
-// listed driver except per-message variants that share another's
-// implementation (decisions.md, ruling 9: libzmq, not libzmq-binding).
+// listed driver except opt-in ones (agents in other runtimes, run when
+// named) and per-message variants that share another's implementation
+// (decisions.md, ruling 9: libzmq, not libzmq-binding).
 func DefaultDrivers() []string {
 	var out []string
 	for _, n := range drivers.Names() {
+		if drivers.IsOptIn(n) {
+			continue // agents in other runtimes run when named
+		}
 		d, err := drivers.Lookup(n)
 		if err != nil {
 			continue // unavailable drivers are listed by `zharness drivers`
