@@ -23,6 +23,7 @@ type selection struct {
 	cases       []string
 	labelFilter string
 	scenarios   []string
+	allDrivers  bool
 }
 
 func (s *selection) register(fs *pflag.FlagSet) {
@@ -33,12 +34,16 @@ func (s *selection) register(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&s.cases, "case", nil, "case id glob, e.g. 'pubsub.*' (repeatable)")
 	fs.StringVar(&s.labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'transport:tcp && !grade:MAY'")
 	fs.StringSliceVar(&s.scenarios, "scenarios", nil, "scenario files or directories instead of the embedded ones")
+	fs.BoolVar(&s.allDrivers, "all-drivers", false, "pair every available driver, the opt-in agents (jeromq, pyzmq, zeromqjs) included")
 }
 
 // filter turns the flags into a conformance filter, rejecting unknown
 // names with the list of valid ones.
 func (s *selection) filter() (conformance.Filter, error) {
 	f := conformance.Filter{Drivers: conformance.DefaultDrivers(), Subjects: s.drivers, Pairs: s.pairs, Patterns: s.patterns, Cases: s.cases}
+	if s.allDrivers {
+		f.Drivers = conformance.AllDrivers()
+	}
 	// Drivers named explicitly (hidden ones such as faulty:drop=3/libzmq
 	// included) join the pool that pairings are built from.
 	named := append([]string(nil), s.drivers...)

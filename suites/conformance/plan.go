@@ -140,10 +140,15 @@ func LabelValue(s string) string {
 // listed driver except opt-in ones (agents in other runtimes, run when
 // named) and per-message variants that share another's implementation
 // (decisions.md, ruling 9: libzmq, not libzmq-binding).
-func DefaultDrivers() []string {
+func DefaultDrivers() []string { return available(false) }
+
+// AllDrivers is DefaultDrivers with the available opt-in drivers too.
+func AllDrivers() []string { return available(true) }
+
+func available(optIn bool) []string {
 	var out []string
 	for _, n := range drivers.Names() {
-		if drivers.IsOptIn(n) {
+		if drivers.IsOptIn(n) && !optIn {
 			continue // agents in other runtimes run when named
 		}
 		d, err := drivers.Lookup(n)

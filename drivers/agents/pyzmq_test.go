@@ -1,0 +1,518 @@
+package agents
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zharness/zharness/drivers"
+	"github.com/zharness/zharness/drivers/drivertest"
+
+	// The pair check runs pyzmq against libzmq in this process.
+	_ "github.com/zharness/zharness/drivers/libzmq"
+)
+
+// pyzmqDriver returns the registered pyzmq driver, skipping the test only
+// when the runtime (the interpreter with zmq) is absent.
+func pyzmqDriver(t testing.TB) drivers.Driver {
+	t.Helper()
+	if err := pyzmqRuntime(); err != nil {
+		t.Skipf("pyzmq runtime absent: %v", err)
+	}
+	d, err := drivers.Lookup("pyzmq")
+	if err != nil {
+		t.Fatalf("lookup pyzmq: %v", err)
+	}
+	return d
+}
+
+// TestPyzmqHello: the probe reports pyzmq's and libzmq's real versions,
+// and, since pyzmq exposes the libzmq it runs on, the same sockets,
+// transports, options and features as the libzmq driver on this machine
+// (plus nothing else).
+func TestPyzmqHello(t *testing.T) {
+	d := pyzmqDriver(t)
+	v := d.Version()
+	if d.Name() != "pyzmq" || !strings.HasPrefix(v, "pyzmq ") || !strings.Contains(v, "(libzmq 4.") {
+		t.Errorf("name %q version %q, want pyzmq and \"pyzmq X (libzmq 4.x.y)\"", d.Name(), v)
+	}
+	lz, err := drivers.Lookup("libzmq")
+	if err != nil {
+		t.Fatalf("lookup libzmq: %v", err)
+	}
+	got, want := d.Capabilities(), lz.Capabilities()
+	sorted := func(xs []string) []string { return slices.Sorted(slices.Values(xs)) }
+	for _, c := range []struct {
+		what      string
+		got, want []string
+	}{
+		{"sockets", pyzmqStrs(got.Sockets), pyzmqStrs(want.Sockets)},
+		{"transports", pyzmqStrs(got.Transports), pyzmqStrs(want.Transports)},
+		{"options", pyzmqStrs(got.Options), pyzmqStrs(want.Options)},
+		{"features", got.Features, want.Features},
+	} {
+		if !slices.Equal(sorted(c.got), sorted(c.want)) {
+			t.Errorf("%s: pyzmq declares %v, libzmq %v", c.what, sorted(c.got), sorted(c.want))
+		}
+	}
+	if !got.HasFeature(drivers.FeaturePoller) {
+		t.Errorf("features %v: want poller (zmq.Poller)", got.Features)
+	}
+}
+
+func pyzmqStrs[T ~string](xs []T) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return out
+}
+
+// TestPyzmqContract runs the driver contract on pyzmq, both ends in
+// agents; -short keeps tcp only, like drivers/remote's contract test.
+func TestPyzmqContract(t *testing.T) {
+	d := pyzmqDriver(t)
+	if !testing.Short() {
+		drivertest.Run(t, d)
+		return
+	}
+	res := drivertest.Evaluate(d, nil, drivertest.Options{Transports: []drivers.Transport{drivers.TCP}})
+	for _, c := range res.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			if c.Skipped != "" {
+				t.Skip(c.Skipped)
+			}
+			for _, f := range c.Failures {
+				t.Error(f)
+			}
+		})
+	}
+	t.Logf("%d cases, worst timeout overshoot %v", len(res.Cases), res.WorstOvershoot())
+}
+
+// TestPyzmqPairLibzmq exchanges messages between pyzmq and libzmq over
+// tcp in every arrangement.
+func TestPyzmqPairLibzmq(t *testing.T) {
+	d := pyzmqDriver(t)
+	lz, err := drivers.Lookup("libzmq")
+	if err != nil {
+		t.Fatalf("lookup libzmq: %v", err)
+	}
+	drivertest.RunPair(t, d, lz, drivers.TCP)
+}
+
+// TestPyzmqPoll speaks the protocol directly (the Go client has no poll
+// yet): poll waits for its deadline when nothing is ready, reports in and
+// out per item, never takes a message, and refuses closed sockets.
+func TestPyzmqPoll(t *testing.T) {
+	pyzmqDriver(t)
+	p := startPyzmqPipe(t)
+	pull, push := p.pushPull("inproc://poll")
+
+	start := time.Now()
+	r := p.call(map[string]any{"op": "poll", "items": []any{map[string]any{"socket": pull, "events": []string{"in"}}}, "deadline_ms": 100})
+	if el := time.Since(start); el < 100*time.Millisecond {
+		t.Errorf("poll with nothing ready answered after %v, before its 100ms deadline", el)
+	}
+	p.wantReady(r, `[[]]`)
+
+	p.wantOK(p.call(map[string]any{"op": "send", "socket": push, "deadline_ms": 1000}, []byte("hello"), nil))
+	items := []any{
+		map[string]any{"socket": pull, "events": []string{"in", "out"}},
+		map[string]any{"socket": push, "events": []string{"out"}},
+		map[string]any{"socket": push, "events": []string{"in"}},
+	}
+	p.wantReady(p.call(map[string]any{"op": "poll", "items": items, "deadline_ms": 1000}), `[["in"],["out"],[]]`)
+	// Polling again still sees the message: poll took nothing.
+	p.wantReady(p.call(map[string]any{"op": "poll", "items": items[:1], "deadline_ms": 0}), `[["in"]]`)
+	r = p.call(map[string]any{"op": "recv", "socket": pull, "deadline_ms": 1000})
+	p.wantOK(r)
+	if want := [][]byte{[]byte("hello"), {}}; !slices.EqualFunc(r.frames, want, bytes.Equal) {
+		t.Errorf("recv after polls: got %q, want %q", r.frames, want)
+	}
+	p.wantReady(p.call(map[string]any{"op": "poll", "items": items[:1], "deadline_ms": 50}), `[[]]`)
+
+	// A poll blocked on a socket that gets closed answers closed.
+	p.write(map[string]any{"id": 100, "op": "poll", "items": items[:1], "deadline_ms": 3000})
+	p.write(map[string]any{"id": 101, "op": "close", "socket": pull})
+	got := map[uint64]pyzmqResp{}
+	for range 2 {
+		r := p.read()
+		got[r.ID] = r
+	}
+	p.wantErr(got[100], "closed")
+	p.wantOK(got[101])
+	p.wantErr(p.call(map[string]any{"op": "poll", "items": items[:1], "deadline_ms": 0}), "closed")
+	p.wantErr(p.call(map[string]any{"op": "poll", "items": []any{map[string]any{"socket": 999, "events": []string{"in"}}}}), "other")
+}
+
+// TestPyzmqPollerDriver polls through the driver API (drivers.Poller on
+// the remote context), as scenarios do.
+func TestPyzmqPollerDriver(t *testing.T) {
+	d := pyzmqDriver(t)
+	c, err := d.NewContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	poller, ok := c.(drivers.Poller)
+	if !ok {
+		t.Fatalf("context %T is no drivers.Poller", c)
+	}
+	pull, err1 := c.NewSocket(drivers.PULL)
+	push, err2 := c.NewSocket(drivers.PUSH)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if err := pull.Bind("inproc://poller"); err != nil {
+		t.Fatal(err)
+	}
+	if err := push.Connect("inproc://poller"); err != nil {
+		t.Fatal(err)
+	}
+	poll := func(d time.Duration) []drivers.PollEvents {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
+		ev, err := poller.Poll(ctx, []drivers.PollItem{{Socket: pull, Events: drivers.PollIn | drivers.PollOut}, {Socket: push, Events: drivers.PollOut}})
+		if err != nil {
+			t.Fatalf("Poll: %v", err)
+		}
+		return ev
+	}
+	start := time.Now()
+	if ev := poll(100 * time.Millisecond); ev[0] != 0 || ev[1] != drivers.PollOut {
+		t.Errorf("Poll with no message: %v, want [none out]", ev)
+	}
+	if el := time.Since(start); el > 90*time.Millisecond {
+		// PUSH is writable at once, so the poll must not wait.
+		t.Errorf("Poll with a writable PUSH took %v", el)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := push.Send(ctx, drivers.MsgFromStrings("x")); err != nil {
+		t.Fatal(err)
+	}
+	if ev := poll(time.Second); ev[0] != drivers.PollIn {
+		t.Errorf("Poll after a send: PULL %v, want in", ev[0])
+	}
+	if m, err := pull.Recv(ctx); err != nil || !m.Equal(drivers.MsgFromStrings("x")) {
+		t.Errorf("Recv after Poll: %q, %v; want the message Poll saw", m, err)
+	}
+}
+
+// TestPyzmqNoReadAhead: a message that arrives after a recv timed out
+// stays for the next recv, and a recv blocked when its socket is closed
+// answers closed at once.
+func TestPyzmqNoReadAhead(t *testing.T) {
+	pyzmqDriver(t)
+	p := startPyzmqPipe(t)
+	pull, push := p.pushPull("inproc://late")
+
+	start := time.Now()
+	p.wantErr(p.call(map[string]any{"op": "recv", "socket": pull, "deadline_ms": 100}), "timeout")
+	if el := time.Since(start); el < 100*time.Millisecond {
+		t.Errorf("recv timed out after %v, before its 100ms deadline", el)
+	}
+	p.wantOK(p.call(map[string]any{"op": "send", "socket": push, "deadline_ms": 1000}, []byte("late")))
+	r := p.call(map[string]any{"op": "recv", "socket": pull, "deadline_ms": 1000})
+	p.wantOK(r)
+	if len(r.frames) != 1 || string(r.frames[0]) != "late" {
+		t.Errorf("recv after the timeout: got %q, want [\"late\"]", r.frames)
+	}
+
+	start = time.Now()
+	p.write(map[string]any{"id": 200, "op": "recv", "socket": pull, "deadline_ms": 3000})
+	p.write(map[string]any{"id": 201, "op": "close", "socket": pull})
+	for range 2 {
+		r := p.read()
+		switch r.ID {
+		case 200:
+			p.wantErr(r, "closed")
+		case 201:
+			p.wantOK(r)
+		default:
+			t.Errorf("response to id %d, want 200 or 201", r.ID)
+		}
+	}
+	if el := time.Since(start); el > time.Second {
+		t.Errorf("close of a socket with a blocked recv took %v; want the recv released at once", el)
+	}
+	p.wantErr(p.call(map[string]any{"op": "recv", "socket": pull, "deadline_ms": 0}), "closed")
+}
+
+// BenchmarkPyzmqPushPull streams 64-byte messages PUSH→PULL over tcp
+// between two pyzmq agents (one per context), sending and receiving
+// concurrently; ns/op is per message, through two agent calls:
+//
+//	go test ./drivers/agents -run '^$' -bench PyzmqPushPull -benchtime 5000x
+func BenchmarkPyzmqPushPull(b *testing.B) {
+	d := pyzmqDriver(b)
+	c1, err := d.NewContext()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c1.Close()
+	c2, err := d.NewContext()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c2.Close()
+	eps, err := drivers.NewEndpoints()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eps.Close()
+	ep, _ := eps.New(drivers.TCP)
+	pull, _ := c1.NewSocket(drivers.PULL)
+	push, _ := c2.NewSocket(drivers.PUSH)
+	if err := pull.Bind(ep); err != nil {
+		b.Fatal(err)
+	}
+	if err := push.Connect(ep); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	msg := drivers.Msg{make([]byte, 64)}
+	done := make(chan error, 1)
+	b.ResetTimer()
+	go func() {
+		for range b.N {
+			if err := push.Send(ctx, msg); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for range b.N {
+		if _, err := pull.Recv(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
+}
+
+// pyzmqPipe is a raw protocol client of one pyzmq agent process.
+type pyzmqPipe struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	outF   *os.File
+	out    *bufio.Reader
+	nextID uint64
+	exited chan error
+}
+
+type pyzmqResp struct {
+	ID     uint64          `json:"id"`
+	OK     bool            `json:"ok"`
+	Result json.RawMessage `json:"result"`
+	Error  *struct {
+		Kind    string `json:"kind"`
+		Op      string `json:"op"`
+		Message string `json:"message"`
+	} `json:"error"`
+	frames [][]byte
+}
+
+// pyzmqIOTimeout bounds every read from the agent.
+const pyzmqIOTimeout = 10 * time.Second
+
+// startPyzmqPipe starts the agent, reads its hello and, at cleanup,
+// closes its stdin and checks that it exits with status 0 within 5 s.
+func startPyzmqPipe(t *testing.T) *pyzmqPipe {
+	t.Helper()
+	dir, err := Prepared(pyzmqAgent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := pyzmqAgent.Command(dir, "--driver", "pyzmq")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	p := &pyzmqPipe{t: t, cmd: cmd, in: in, outF: r, out: bufio.NewReader(r), exited: make(chan error, 1)}
+	go func() { p.exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		in.Close()
+		select {
+		case err := <-p.exited:
+			if err != nil {
+				t.Errorf("agent exit: %v; want status 0", err)
+			}
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-p.exited
+			t.Errorf("agent still running 5s after its stdin closed")
+		}
+		r.Close()
+		if t.Failed() {
+			t.Logf("agent stderr:\n%s", stderr.String())
+		}
+	})
+	var hello struct {
+		Type     string `json:"type"`
+		Protocol int    `json:"protocol"`
+		Driver   string `json:"driver"`
+	}
+	if err := json.Unmarshal(p.frame(), &hello); err != nil || hello.Type != "hello" || hello.Protocol != 1 || hello.Driver != "pyzmq" {
+		t.Fatalf("hello: %+v (%v)", hello, err)
+	}
+	return p
+}
+
+// frame reads one frame, bounded by pyzmqIOTimeout.
+func (p *pyzmqPipe) frame() []byte {
+	p.t.Helper()
+	_ = p.outF.SetReadDeadline(time.Now().Add(pyzmqIOTimeout))
+	var hdr [4]byte
+	if _, err := io.ReadFull(p.out, hdr[:]); err != nil {
+		p.t.Fatalf("read frame header: %v", err)
+	}
+	b := make([]byte, binary.BigEndian.Uint32(hdr[:]))
+	if _, err := io.ReadFull(p.out, b); err != nil {
+		p.t.Fatalf("read frame: %v", err)
+	}
+	return b
+}
+
+// write sends req (with "parts" set from parts) and its binary frames.
+func (p *pyzmqPipe) write(req map[string]any, parts ...[]byte) {
+	p.t.Helper()
+	if len(parts) > 0 {
+		req["parts"] = len(parts)
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	for _, f := range append([][]byte{body}, parts...) {
+		buf.Write(binary.BigEndian.AppendUint32(nil, uint32(len(f))))
+		buf.Write(f)
+	}
+	if _, err := p.in.Write(buf.Bytes()); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// read reads one response and the frames its result announces.
+func (p *pyzmqPipe) read() pyzmqResp {
+	p.t.Helper()
+	var r pyzmqResp
+	if err := json.Unmarshal(p.frame(), &r); err != nil {
+		p.t.Fatal(err)
+	}
+	var res struct {
+		Parts int `json:"parts"`
+	}
+	if r.OK && r.Result != nil {
+		if err := json.Unmarshal(r.Result, &res); err != nil {
+			p.t.Fatal(err)
+		}
+	}
+	for range res.Parts {
+		r.frames = append(r.frames, p.frame())
+	}
+	return r
+}
+
+// call writes req with the next id and reads its response.
+func (p *pyzmqPipe) call(req map[string]any, parts ...[]byte) pyzmqResp {
+	p.t.Helper()
+	p.nextID++
+	req["id"] = p.nextID
+	p.write(req, parts...)
+	r := p.read()
+	if r.ID != p.nextID {
+		p.t.Fatalf("response id %d to request %d", r.ID, p.nextID)
+	}
+	return r
+}
+
+// pushPull opens a context with a PULL bound on ep and a PUSH connected.
+func (p *pyzmqPipe) pushPull(ep string) (pull, push uint64) {
+	p.t.Helper()
+	var res struct {
+		Context uint64 `json:"context"`
+		Socket  uint64 `json:"socket"`
+	}
+	get := func(r pyzmqResp) uint64 {
+		p.wantOK(r)
+		res.Context, res.Socket = 0, 0
+		if err := json.Unmarshal(r.Result, &res); err != nil {
+			p.t.Fatal(err)
+		}
+		return res.Context + res.Socket
+	}
+	c := get(p.call(map[string]any{"op": "new_context"}))
+	pull = get(p.call(map[string]any{"op": "new_socket", "context": c, "type": "PULL"}))
+	push = get(p.call(map[string]any{"op": "new_socket", "context": c, "type": "PUSH"}))
+	p.wantOK(p.call(map[string]any{"op": "bind", "socket": pull, "endpoint": ep}))
+	p.wantOK(p.call(map[string]any{"op": "connect", "socket": push, "endpoint": ep}))
+	return pull, push
+}
+
+func (p *pyzmqPipe) wantOK(r pyzmqResp) {
+	p.t.Helper()
+	if !r.OK {
+		p.t.Fatalf("response %d: %+v, want ok", r.ID, r.Error)
+	}
+}
+
+func (p *pyzmqPipe) wantErr(r pyzmqResp, kind string) {
+	p.t.Helper()
+	if r.OK || r.Error == nil || r.Error.Kind != kind {
+		p.t.Errorf("response %d: ok=%v error %+v, want error of kind %s", r.ID, r.OK, r.Error, kind)
+	}
+}
+
+func (p *pyzmqPipe) wantReady(r pyzmqResp, want string) {
+	p.t.Helper()
+	p.wantOK(r)
+	var res struct {
+		Ready json.RawMessage `json:"ready"`
+	}
+	if err := json.Unmarshal(r.Result, &res); err != nil {
+		p.t.Fatal(err)
+	}
+	if string(res.Ready) != want {
+		p.t.Errorf("poll %d: ready %s, want %s", r.ID, res.Ready, want)
+	}
+}
+
+// TestPyzmqRuntimeMissing: an interpreter that cannot run makes the
+// runtime check fail with a reason that names it, instead of a crash.
+func TestPyzmqRuntimeMissing(t *testing.T) {
+	t.Setenv("ZHARNESS_PYTHON", "/nonexistent/python3")
+	err := pyzmqRuntime()
+	if err == nil || !strings.Contains(err.Error(), "/nonexistent/python3 cannot import zmq") {
+		t.Errorf("runtime check with a missing interpreter: %v; want an error naming it", err)
+	}
+}
