@@ -98,4 +98,19 @@ const (
 	FeaturePerfVariant = "perf-variant"
 	// FeaturePoller marks a driver that implements Poller.
 	FeaturePoller = "poller"
+	// FeaturePLAIN marks a driver whose implementation offers the PLAIN
+	// mechanism (RFC 24) through PLAIN_SERVER, PLAIN_USERNAME and
+	// PLAIN_PASSWORD.
+	FeaturePLAIN = "plain"
+	// FeatureCURVE marks a driver whose implementation offers the CURVE
+	// mechanism (RFC 26) through the CURVE_* options.
+	FeatureCURVE = "curve"
+	// FeatureZAP marks a driver whose implementation consults a ZAP
+	// handler (RFC 27): a REP socket bound at ZAPEndpoint in the same
+	// context as the server socket answers its authentication requests.
+	FeatureZAP = "zap"
 )
+
+// ZAPEndpoint is where RFC 27 puts the ZAP handler: an inproc endpoint in
+// the context of the sockets it authenticates.
+const ZAPEndpoint = "inproc://zeromq.zap.01"

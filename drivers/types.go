@@ -80,6 +80,22 @@ const (
 	XPUB_VERBOSE     Option = "XPUB_VERBOSE"
 	REQ_RELAXED      Option = "REQ_RELAXED"
 	REQ_CORRELATE    Option = "REQ_CORRELATE"
+
+	// Security options (zmq_setsockopt(3), RFC 23 §Security mechanisms).
+	// In libzmq the last of them set decides the socket's mechanism and
+	// role: PLAIN_SERVER or CURVE_SERVER 1 makes it a server whichever way
+	// it binds or connects; PLAIN_USERNAME/PLAIN_PASSWORD or
+	// CURVE_SERVERKEY make it a client. CURVE keys are 32 raw bytes or
+	// their 40-character Z85 text (RFC 32, see Z85Encode).
+	PLAIN_SERVER    Option = "PLAIN_SERVER"
+	PLAIN_USERNAME  Option = "PLAIN_USERNAME"
+	PLAIN_PASSWORD  Option = "PLAIN_PASSWORD"
+	CURVE_SERVER    Option = "CURVE_SERVER"
+	CURVE_PUBLICKEY Option = "CURVE_PUBLICKEY"
+	CURVE_SECRETKEY Option = "CURVE_SECRETKEY"
+	CURVE_SERVERKEY Option = "CURVE_SERVERKEY"
+	// ZAP_DOMAIN is the RFC 27 domain a server passes to its ZAP handler.
+	ZAP_DOMAIN Option = "ZAP_DOMAIN"
 )
 
 // OptionKind says how an option's value is typed.
@@ -99,6 +115,9 @@ var KnownOptions = map[Option]OptionKind{
 	ROUTING_ID: BytesOption, ROUTER_MANDATORY: BoolOption, CONFLATE: BoolOption,
 	IMMEDIATE: BoolOption, RECONNECT_IVL: IntOption, XPUB_VERBOSE: BoolOption,
 	REQ_RELAXED: BoolOption, REQ_CORRELATE: BoolOption,
+	PLAIN_SERVER: BoolOption, PLAIN_USERNAME: BytesOption, PLAIN_PASSWORD: BytesOption,
+	CURVE_SERVER: BoolOption, CURVE_PUBLICKEY: BytesOption, CURVE_SECRETKEY: BytesOption,
+	CURVE_SERVERKEY: BytesOption, ZAP_DOMAIN: BytesOption,
 }
 
 // OptionNames returns the known option names, sorted.

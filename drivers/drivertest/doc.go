@@ -14,8 +14,12 @@
 // ROUTER identity frames and reply routing; Recv timeouts (KindTimeout, no
 // earlier than the deadline, at most 100 ms after it, decisions.md ruling
 // 4); KindClosed after Close and after Context.Close; KindUnsupported for
-// anything outside the driver's Capabilities; and cleanup of the ipc
-// directory.
+// anything outside the driver's Capabilities; cleanup of the ipc
+// directory; and, for drivers declaring the plain, curve and zap features,
+// the security cases of security.go (a PLAIN or CURVE client exchanging
+// messages with its server, with the server binding and connecting; a
+// wrong CURVE server key or credentials a ZAP handler refuses letting
+// nothing through).
 //
 // Every call that can block is given a deadline, and every case runs under
 // a watchdog that closes the case's contexts when the case overruns, so a

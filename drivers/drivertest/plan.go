@@ -69,6 +69,7 @@ func plan(d, peer drivers.Driver, opts Options) []caseSpec {
 	}
 	pair := peer.Name() != d.Name()
 	cs := messageCases(d, peer, pair, opts)
+	cs = append(cs, securityCases(d, peer, pair, opts)...)
 	if !opts.MessagesOnly {
 		cs = append(cs, propertyCases(d, opts)...)
 	}

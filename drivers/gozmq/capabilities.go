@@ -13,14 +13,19 @@ import (
 // Sockets: all eleven; each has a constructor (zmq4.NewReq ... zmq4.NewPair).
 // Transports: tcp, ipc and inproc are registered in transport.go init()
 // (udp too, which the harness does not know).
-// Features: none. The library has no poller and no monitor (no such API in
-// the package); PLAIN security exists (zmq4.WithSecurity, security/plain)
-// but the harness names no security feature yet.
+// Features: plain only. The library has no poller and no monitor (no such
+// API in the package). Security: zmq4.WithSecurity takes a Security, and
+// the module ships security/null and security/plain only; CurveSecurity is
+// a named constant (security.go) with no implementation, so no curve. No
+// ZAP: nothing in the module talks to inproc://zeromq.zap.01, and the
+// PLAIN server authenticates nobody (plain.validateHello returns nil,
+// "FIXME(sbinet): perform a real authentication").
 func capabilities() drivers.Capabilities {
 	return drivers.Capabilities{
 		Sockets:    append([]drivers.SocketType(nil), drivers.AllSocketTypes...),
 		Transports: []drivers.Transport{drivers.TCP, drivers.IPC, drivers.Inproc},
 		Options:    supportedOptions(),
+		Features:   []string{drivers.FeaturePLAIN},
 	}
 }
 
@@ -37,6 +42,26 @@ type optSpec struct {
 	// check validates a live option's value when it is set, so a bad
 	// value is refused at once even before the socket is built.
 	check func(v any) error
+	// plain updates the socket's PLAIN settings, which become one
+	// constructor option (zmq4.WithSecurity) when the socket is built.
+	plain func(p *plainSettings, v any)
+}
+
+// plainSettings collects PLAIN_SERVER, PLAIN_USERNAME and PLAIN_PASSWORD
+// until construction. Like libzmq (options.cpp), the last of them set
+// decides whether the mechanism is PLAIN: PLAIN_SERVER 1 or a non-empty
+// username or password turns it on; PLAIN_SERVER 0 or an empty username or
+// password turns it off.
+//
+// go-zeromq has no role option: a connection is the PLAIN server when this
+// socket accepted it (socket.accept passes server=true to Open) and the
+// client when it dialled it, whatever PLAIN_SERVER says. The driver passes
+// that through rather than refusing the combination, so a PLAIN_SERVER
+// socket that connects acts as a client and is judged by what it does
+// (decisions.md, ruling 3).
+type plainSettings struct {
+	on         bool
+	user, pass string
 }
 
 // optionSpecs lists the options go-zeromq's API really offers.
@@ -108,6 +133,17 @@ var optionSpecs = map[drivers.Option]optSpec{
 			return zmq4.WithTimeout(time.Duration(ms) * time.Millisecond), nil
 		},
 	},
+	// PLAIN_*: zmq4.WithSecurity(plain.Security(user, pass)), taken only at
+	// construction (options.go), so these are constructor options too.
+	drivers.PLAIN_SERVER: {plain: func(p *plainSettings, v any) { p.on = v.(int) == 1 }},
+	drivers.PLAIN_USERNAME: {plain: func(p *plainSettings, v any) {
+		p.user = bytesValue(v)
+		p.on = p.user != ""
+	}},
+	drivers.PLAIN_PASSWORD: {plain: func(p *plainSettings, v any) {
+		p.pass = bytesValue(v)
+		p.on = p.pass != ""
+	}},
 	// RECONNECT_IVL: zmq4.WithDialerRetry is the pause between failed dial
 	// attempts (socket.Dial, socket.go). -1 ("never reconnect") has no
 	// equivalent.

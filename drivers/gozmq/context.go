@@ -21,7 +21,7 @@ type Context struct {
 
 // NewSocket returns a socket of type t. The go-zeromq socket behind it is
 // built at the first Bind, Connect, Send, Recv or live SetOption, so that
-// constructor-only options (ROUTING_ID, SNDTIMEO, RECONNECT_IVL) can still
+// constructor-only options (ROUTING_ID, SNDTIMEO, RECONNECT_IVL, PLAIN_*) can still
 // be set after NewSocket.
 func (c *Context) NewSocket(t drivers.SocketType) (drivers.Socket, error) {
 	if _, ok := constructors[t]; !ok {

@@ -30,10 +30,14 @@ func TestCapabilities(t *testing.T) {
 	if !slices.Equal(c.Transports, drivers.AllTransports) {
 		t.Errorf("Transports = %v", c.Transports)
 	}
-	want := []drivers.Option{drivers.RECONNECT_IVL, drivers.ROUTING_ID, drivers.SNDHWM,
+	want := []drivers.Option{drivers.PLAIN_PASSWORD, drivers.PLAIN_SERVER, drivers.PLAIN_USERNAME,
+		drivers.RECONNECT_IVL, drivers.ROUTING_ID, drivers.SNDHWM,
 		drivers.SNDTIMEO, drivers.SUBSCRIBE, drivers.UNSUBSCRIBE}
 	if !slices.Equal(c.Options, want) {
 		t.Errorf("Options = %v, want %v", c.Options, want)
+	}
+	if !slices.Equal(c.Features, []string{drivers.FeaturePLAIN}) {
+		t.Errorf("Features = %v, want only plain (no curve, no zap in go-zeromq)", c.Features)
 	}
 }
 
@@ -51,6 +55,13 @@ func TestSetOption(t *testing.T) {
 		{drivers.DEALER, drivers.ROUTING_ID, []byte("id"), -1},
 		{drivers.PUSH, drivers.SNDTIMEO, 100, -1},
 		{drivers.REQ, drivers.RECONNECT_IVL, 100, -1},
+		{drivers.ROUTER, drivers.PLAIN_SERVER, 1, -1},
+		{drivers.DEALER, drivers.PLAIN_USERNAME, "admin", -1},
+		{drivers.DEALER, drivers.PLAIN_PASSWORD, []byte("secret"), -1},
+		{drivers.ROUTER, drivers.PLAIN_SERVER, 2, drivers.KindOther},
+		{drivers.DEALER, drivers.CURVE_SERVER, 1, drivers.KindUnsupported},
+		{drivers.DEALER, drivers.CURVE_SERVERKEY, "k", drivers.KindUnsupported},
+		{drivers.DEALER, drivers.ZAP_DOMAIN, "global", drivers.KindUnsupported},
 		// Outside go-zeromq's API (see optionSpecs for the evidence).
 		{drivers.PULL, drivers.LINGER, 0, drivers.KindUnsupported},
 		{drivers.PULL, drivers.RCVTIMEO, 100, drivers.KindUnsupported},

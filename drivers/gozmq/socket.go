@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-zeromq/zmq4"
+	"github.com/go-zeromq/zmq4/security/plain"
 	"github.com/zharness/zharness/drivers"
 )
 
@@ -43,6 +44,7 @@ type Socket struct {
 	zs       zmq4.Socket
 	closed   bool
 	ctorOpts map[drivers.Option]zmq4.Option
+	plain    plainSettings
 	pending  []pendingOpt // live options set before construction
 	ipcPaths []string
 }
@@ -84,6 +86,9 @@ func (s *Socket) lib(op string) (zmq4.Socket, error) {
 		if opt, ok := s.ctorOpts[o]; ok {
 			opts = append(opts, opt)
 		}
+	}
+	if s.plain.on {
+		opts = append(opts, zmq4.WithSecurity(plain.Security(s.plain.user, s.plain.pass)))
 	}
 	zs := constructors[s.typ](s.ctx, opts...)
 	for _, p := range s.pending {
@@ -222,7 +227,7 @@ func (s *Socket) SetOption(name drivers.Option, value any) error {
 	if err != nil {
 		return drivers.Errorf(drivers.KindOther, op, err)
 	}
-	if spec.ctor != nil {
+	if spec.ctor != nil || spec.plain != nil {
 		return s.setCtorOption(op, name, spec, v)
 	}
 	return s.setLiveOption(op, name, spec, v)
@@ -237,6 +242,10 @@ func (s *Socket) setCtorOption(op string, name drivers.Option, spec optSpec, v a
 	if s.zs != nil {
 		return drivers.Errorf(drivers.KindInvalidState, op, fmt.Errorf(
 			"%s must be set before the first bind, connect, send or recv: go-zeromq takes it only at socket construction", name))
+	}
+	if spec.plain != nil {
+		spec.plain(&s.plain, v)
+		return nil
 	}
 	opt, err := spec.ctor(v)
 	if err != nil {

@@ -87,15 +87,22 @@ func bindingVersion() string {
 
 // Capabilities lists everything the libzmq API offers among what the
 // harness knows: all socket types, tcp, inproc, ipc (when libzmq was built
-// with it) and every known option. No optional feature is declared: the
-// poller and the monitor are not wired into this driver yet.
+// with it) and every known option (the CURVE ones only when built with
+// CURVE); the poller (zmq_poll, poll.go). Security: PLAIN and ZAP are in
+// every libzmq 4 build (plain_server.cpp; zap_client.cpp: a server sends
+// ZAP requests to a REP socket bound at inproc://zeromq.zap.01 in its
+// context when one exists); CURVE only when zmq_has("curve"). The
+// monitor is not wired into this driver yet.
 func (d *driver) Capabilities() drivers.Capabilities {
 	transports := []drivers.Transport{drivers.TCP}
 	if zmq.HasIpc() {
 		transports = append(transports, drivers.IPC)
 	}
 	transports = append(transports, drivers.Inproc)
-	var features []string
+	features := []string{drivers.FeaturePoller, drivers.FeaturePLAIN, drivers.FeatureZAP}
+	if zmq.HasCurve() {
+		features = append(features, drivers.FeatureCURVE)
+	}
 	if d.binding {
 		// Same implementation as "libzmq"; only performance differs
 		// (decisions.md, ruling 9), so conformance skips it by default.

@@ -35,6 +35,29 @@ var setters = map[drivers.Option]func(zs *zmq.Socket, n int, b []byte) error{
 	drivers.XPUB_VERBOSE:     func(zs *zmq.Socket, n int, _ []byte) error { return zs.SetXpubVerbose(n) },
 	drivers.REQ_RELAXED:      func(zs *zmq.Socket, n int, _ []byte) error { return zs.SetReqRelaxed(n) },
 	drivers.REQ_CORRELATE:    func(zs *zmq.Socket, n int, _ []byte) error { return zs.SetReqCorrelate(n) },
+	// Security (zmq_setsockopt(3)). libzmq lets the last of these decide
+	// the mechanism and role. pebbe passes an empty username or password
+	// as NULL, which libzmq takes as "back to NULL mechanism", the same as
+	// a zero-length value.
+	drivers.PLAIN_SERVER:   func(zs *zmq.Socket, n int, _ []byte) error { return zs.SetPlainServer(n) },
+	drivers.PLAIN_USERNAME: func(zs *zmq.Socket, _ int, b []byte) error { return zs.SetPlainUsername(string(b)) },
+	drivers.PLAIN_PASSWORD: func(zs *zmq.Socket, _ int, b []byte) error { return zs.SetPlainPassword(string(b)) },
+	// CURVE keys: pebbe hands libzmq the string's bytes and length, so
+	// 32 raw bytes (NULs included) and 40 Z85 characters both arrive as
+	// libzmq expects them; any other length is libzmq's EINVAL.
+	drivers.CURVE_SERVER:    func(zs *zmq.Socket, n int, _ []byte) error { return zs.SetCurveServer(n) },
+	drivers.CURVE_PUBLICKEY: func(zs *zmq.Socket, _ int, b []byte) error { return zs.SetCurvePublickey(string(b)) },
+	drivers.CURVE_SECRETKEY: func(zs *zmq.Socket, _ int, b []byte) error { return zs.SetCurveSecretkey(string(b)) },
+	drivers.CURVE_SERVERKEY: func(zs *zmq.Socket, _ int, b []byte) error { return zs.SetCurveServerkey(string(b)) },
+	drivers.ZAP_DOMAIN:      func(zs *zmq.Socket, _ int, b []byte) error { return zs.SetZapDomain(string(b)) },
+}
+
+// curveOptions exist in libzmq only when it was built with CURVE
+// (libsodium or tweetnacl; options.cpp handles them under
+// ZMQ_HAVE_CURVE and answers EINVAL otherwise), so the driver declares
+// them only when zmq_has("curve") says so.
+var curveOptions = []drivers.Option{
+	drivers.CURVE_SERVER, drivers.CURVE_PUBLICKEY, drivers.CURVE_SECRETKEY, drivers.CURVE_SERVERKEY,
 }
 
 // typeSpecific lists, for options only some socket types accept, the types
@@ -55,10 +78,15 @@ var typeSpecific = map[drivers.Option][]drivers.SocketType{
 // time.Duration setters, which turn it back into milliseconds (−1 stays −1).
 func millis(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 
-// supportedOptions is every known option that has a setter, sorted.
+// supportedOptions is every known option that has a setter, sorted,
+// without the CURVE options when the loaded libzmq lacks CURVE.
 func supportedOptions() []drivers.Option {
+	curve := zmq.HasCurve()
 	var opts []drivers.Option
 	for o := range drivers.KnownOptions {
+		if !curve && slices.Contains(curveOptions, o) {
+			continue
+		}
 		if _, ok := setters[o]; ok {
 			opts = append(opts, o)
 		}

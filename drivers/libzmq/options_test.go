@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	zmq "github.com/pebbe/zmq4"
+
 	"github.com/zharness/zharness/drivers"
 )
 
@@ -16,6 +18,11 @@ var validValue = map[drivers.Option]any{
 	drivers.ROUTING_ID: []byte("id"), drivers.ROUTER_MANDATORY: 1, drivers.CONFLATE: 1,
 	drivers.IMMEDIATE: 1, drivers.RECONNECT_IVL: 50, drivers.XPUB_VERBOSE: 1,
 	drivers.REQ_RELAXED: 1, drivers.REQ_CORRELATE: 1,
+	drivers.PLAIN_SERVER: 1, drivers.PLAIN_USERNAME: "admin", drivers.PLAIN_PASSWORD: []byte("secret"),
+	// The zmq_curve(7) test keys: Z85 text and 32 raw bytes are both valid.
+	drivers.CURVE_SERVER: 1, drivers.CURVE_PUBLICKEY: "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID",
+	drivers.CURVE_SECRETKEY: "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs", drivers.CURVE_SERVERKEY: mustZ85("rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"),
+	drivers.ZAP_DOMAIN: "global",
 }
 
 // TestOptionTypeTable checks, against the loaded libzmq, that every known
@@ -70,9 +77,15 @@ func TestCapabilitiesCoverKnownOptions(t *testing.T) {
 				t.Errorf("%s: transport %s not declared", name, tr)
 			}
 		}
-		wantVariant := name == BindingName
-		if caps.HasFeature(drivers.FeaturePerfVariant) != wantVariant || len(caps.Features) > 1 {
-			t.Errorf("%s: features %v; only libzmq-binding is a perf variant and nothing else is implemented", name, caps.Features)
+		want := []string{drivers.FeaturePoller, drivers.FeaturePLAIN, drivers.FeatureZAP}
+		if zmq.HasCurve() {
+			want = append(want, drivers.FeatureCURVE)
+		}
+		if name == BindingName {
+			want = append(want, drivers.FeaturePerfVariant)
+		}
+		if !sameSet(caps.Features, want) {
+			t.Errorf("%s: features %v, want %v (only libzmq-binding is a perf variant; CURVE only when zmq_has(\"curve\"))", name, caps.Features, want)
 		}
 	}
 }
@@ -90,4 +103,19 @@ func TestOptionValueErrors(t *testing.T) {
 	wantKind(t, "SNDHWM -1", s.SetOption(drivers.SNDHWM, -1), drivers.KindOther)
 	wantKind(t, "empty ROUTING_ID", s.SetOption(drivers.ROUTING_ID, ""), drivers.KindOther)
 	mustOption(t, s, drivers.ROUTING_ID, []byte{0x01, 0x00, 'x'})
+}
+
+// sameSet reports whether a and b hold the same strings, in any order.
+func sameSet(a, b []string) bool {
+	a, b = slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b))
+	return slices.Equal(a, b)
+}
+
+// mustZ85 decodes Z85 text or panics (test constants only).
+func mustZ85(s string) []byte {
+	b, err := drivers.Z85Decode(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
