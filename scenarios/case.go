@@ -20,8 +20,10 @@ type Case struct {
 	Timeout     time.Duration // bound for the whole case
 	Roles       []*Role       // in declaration order
 	Steps       []*Step
-	Probe       *Probe // wire cases: the harness's raw ZMTP peer (wire.go)
-	Pos         Pos    // where the case starts
+	Probe       *Probe   // wire cases: the harness's raw ZMTP peer (wire.go)
+	Keys        []string // CURVE keypairs made per run (security.go)
+	Secrets     []string // random PLAIN credentials made per run
+	Pos         Pos      // where the case starts
 }
 
 // Role is a named socket of a case.

@@ -15,7 +15,7 @@ import (
 )
 
 var (
-	caseKeys = []string{"id", "title", "clause", "grade", "requirement", "pattern", "transports", "subject", "timeout", "roles", "steps", "probe"}
+	caseKeys = []string{"id", "title", "clause", "grade", "requirement", "pattern", "transports", "subject", "timeout", "roles", "steps", "probe", "keys", "secrets"}
 	roleKeys = []string{"type", "options", "bind", "connect", "deferred", "side"}
 	idRe     = regexp.MustCompile(`^[a-z0-9]+(\.[a-z0-9]+(-[a-z0-9]+)*)+$`)
 	nameRe   = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
@@ -161,6 +161,12 @@ func (d *decoder) decodeCase(n ast.Node, what string) *Case {
 	}
 	if v, ok := f["probe"]; ok {
 		c.Probe = d.decodeProbe(v, what)
+	}
+	if v, ok := f["keys"]; ok {
+		c.Keys = d.decodeNames(v, what+": keys")
+	}
+	if v, ok := f["secrets"]; ok {
+		c.Secrets = d.decodeNames(v, what+": secrets")
 	}
 	d.checkWire(c, n, what)
 	if d.found == before {

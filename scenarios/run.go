@@ -144,6 +144,7 @@ func missingCapability(c *Case, p Pairing, t drivers.Transport) string {
 				missing = append(missing, fmt.Sprintf("%s: option %s", d.Name(), o.Name))
 			}
 		}
+		missing = append(missing, securityMissing(role, caps, d.Name())...)
 		walkSteps(c.Steps, func(s *Step) {
 			if slices.Contains(s.pollRoles(), role.Name) && !caps.HasFeature(drivers.FeaturePoller) {
 				missing = append(missing, fmt.Sprintf("%s: poller", d.Name()))
@@ -302,6 +303,9 @@ func (r *runner) context(role string) (drivers.Context, error) {
 }
 
 func (r *runner) endpoint(name string) (string, error) {
+	if name == ZAPEndpointName {
+		return drivers.ZAPEndpoint, nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if e, ok := r.eps[name]; ok {
@@ -323,6 +327,10 @@ func (r *runner) socket(role string) drivers.Socket {
 
 // setup opens every role that is not deferred.
 func (r *runner) setup() error {
+	if err := makeSecurityVars(r.c, r.vars); err != nil {
+		r.harnessErr(err)
+		return err
+	}
 	if err := r.wireSetup(); err != nil {
 		return err
 	}
@@ -388,6 +396,9 @@ func (r *runner) setOption(role string, s drivers.Socket, o OptionSetting, at Po
 	detail := fmt.Sprintf("%s=%v", o.Name, v)
 	if b, ok := v.([]byte); ok {
 		detail = fmt.Sprintf("%s=%s", o.Name, renderFrame(b))
+		if secretOption(o.Name) {
+			detail = fmt.Sprintf("%s=(%d octets, not logged)", o.Name, len(b))
+		}
 	}
 	if err := s.SetOption(o.Name, v); err != nil {
 		r.callErr(role, "setsockopt "+string(o.Name), err, at)

@@ -264,11 +264,18 @@ func (d *decoder) checkWire(c *Case, n ast.Node, what string) {
 	if c.Probe == nil {
 		return
 	}
-	if len(c.Roles) != 1 {
-		d.errorf(n, "%s: a case with a probe has exactly one role, the subject (found %d)", what, len(c.Roles))
+	for _, r := range c.Roles {
+		// Besides the subject, only helpers in the subject's own context
+		// (a ZAP handler) may take part: the probe is the only peer.
+		if r.Name != c.Subject && r.Side != "subject" {
+			d.errorf(n, "%s: a case with a probe has one role, the subject, and roles with side: subject (role %s is neither)", what, r.Name)
+		}
 	}
 	ep := c.Probe.Endpoint()
 	for _, r := range c.Roles {
+		if r.Name != c.Subject {
+			continue
+		}
 		if c.Probe.Listen != "" && contains(r.Bind, ep) {
 			d.errorf(n, "%s: role %s binds %q, which the probe listens on", what, r.Name, ep)
 		}

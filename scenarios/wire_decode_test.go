@@ -101,7 +101,7 @@ roles:
   other: {type: PUSH, connect: ep}
 steps:
   - wire_connect: {}
-`, "exactly one role"},
+`, "roles with side: subject (role other is neither)"},
 		{"bad hex", `probe: {dial: ep}
 roles:
   iut: {type: PULL, bind: ep}
