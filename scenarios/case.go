@@ -129,6 +129,8 @@ type Step struct {
 	Poll  []PollSpec // poll, poll_timeout: the roles polled and for what
 	Ready []PollSpec // poll: exactly what must be ready
 
+	Metadata []MetaExpect // recv: message properties required (metadata.go)
+
 	// Grade overrides the case grade for this step's violations (e.g. a
 	// SHOULD sub-requirement inside a MUST case).
 	Grade reports.Grade

@@ -253,6 +253,9 @@ func (d *decoder) stepFields(s *Step, f map[string]ast.Node, body ast.Node, c *C
 	if v, ok := f["expect"]; ok {
 		s.Expect = d.expect(v, what+": expect")
 	}
+	if v, ok := f["metadata"]; ok {
+		s.Metadata = d.decodeMetadata(v, what+": metadata")
+	}
 	if v, ok := f["steps"]; ok {
 		s.Body = d.decodeSteps(v, c, what, depth+1)
 		if isEmptySeq(v) {

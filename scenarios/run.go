@@ -149,6 +149,9 @@ func missingCapability(c *Case, p Pairing, t drivers.Transport) string {
 			if slices.Contains(s.pollRoles(), role.Name) && !caps.HasFeature(drivers.FeaturePoller) {
 				missing = append(missing, fmt.Sprintf("%s: poller", d.Name()))
 			}
+			if s.metadataRole() == role.Name && !caps.HasFeature(drivers.FeatureMetadata) {
+				missing = append(missing, fmt.Sprintf("%s: message metadata", d.Name()))
+			}
 		})
 	}
 	return strings.Join(dedupe(missing), "; ")

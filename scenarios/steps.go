@@ -262,7 +262,7 @@ func (r *runner) recv(s *Step, loop int) {
 	for idx := range r.rounds(s, loop) {
 		ctx, cancel := r.callCtx(s.Timeout)
 		t0 := time.Now()
-		m, err := r.recvFrom(ctx, s.Socket, sock)
+		m, meta, err := r.recvWithMeta(ctx, s, sock)
 		elapsed := time.Since(t0)
 		cancel()
 		detail := ""
@@ -274,6 +274,9 @@ func (r *runner) recv(s *Step, loop int) {
 			return
 		}
 		if !r.matchMsg(s, m, idx) {
+			return
+		}
+		if len(s.Metadata) > 0 && !r.matchMetadata(s, meta, idx) {
 			return
 		}
 		for name, k := range s.Save {

@@ -99,7 +99,7 @@ func (d *driver) Capabilities() drivers.Capabilities {
 		transports = append(transports, drivers.IPC)
 	}
 	transports = append(transports, drivers.Inproc)
-	features := []string{drivers.FeaturePoller, drivers.FeaturePLAIN, drivers.FeatureZAP}
+	features := []string{drivers.FeaturePoller, drivers.FeatureMetadata, drivers.FeaturePLAIN, drivers.FeatureZAP}
 	if zmq.HasCurve() {
 		features = append(features, drivers.FeatureCURVE)
 	}

@@ -46,15 +46,31 @@ func (s *socket) Send(ctx context.Context, m drivers.Msg) error {
 // After a timeout any message that arrives later stays queued in libzmq
 // and is the next Recv's result.
 func (s *socket) Recv(ctx context.Context) (drivers.Msg, error) {
+	m, _, err := s.recv(ctx, nil)
+	return m, err
+}
+
+// RecvWithMetadata is Recv that also reads the message's properties
+// (zmq_msg_gets) from its first frame.
+func (s *socket) RecvWithMetadata(ctx context.Context, keys []string) (drivers.Msg, map[string]string, error) {
+	return s.recv(ctx, keys)
+}
+
+func (s *socket) recv(ctx context.Context, keys []string) (drivers.Msg, map[string]string, error) {
 	ctx, cancel := drivers.WithDefaultDeadline(ctx)
 	defer cancel()
 	var m drivers.Msg
+	var meta map[string]string
 	err := s.do(ctx, "recv", func() error {
 		dl, _ := ctx.Deadline()
 		b := newBudget(&s.rcv, dl)
 		for {
 			var frame []byte
 			err := b.run(s.zs.SetRcvtimeo, func() (err error) {
+				if len(m) == 0 && len(keys) > 0 {
+					frame, meta, err = s.zs.RecvBytesWithMetadata(0, keys...)
+					return err
+				}
 				frame, err = s.zs.RecvBytes(0)
 				return err
 			})
@@ -74,9 +90,9 @@ func (s *socket) Recv(ctx context.Context) (drivers.Msg, error) {
 		}
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return m, nil
+	return m, meta, nil
 }
 
 // budget is the time one Send or Recv may block: until the context's

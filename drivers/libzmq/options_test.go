@@ -77,7 +77,7 @@ func TestCapabilitiesCoverKnownOptions(t *testing.T) {
 				t.Errorf("%s: transport %s not declared", name, tr)
 			}
 		}
-		want := []string{drivers.FeaturePoller, drivers.FeaturePLAIN, drivers.FeatureZAP}
+		want := []string{drivers.FeaturePoller, drivers.FeatureMetadata, drivers.FeaturePLAIN, drivers.FeatureZAP}
 		if zmq.HasCurve() {
 			want = append(want, drivers.FeatureCURVE)
 		}

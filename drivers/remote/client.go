@@ -235,6 +235,16 @@ func (s *rsocket) Recv(ctx context.Context) (drivers.Msg, error) {
 	return drivers.Msg(res.Frames), nil
 }
 
+// RecvWithMetadata asks the agent for the message's properties too; an
+// agent without the metadata feature answers unsupported.
+func (s *rsocket) RecvWithMetadata(ctx context.Context, keys []string) (drivers.Msg, map[string]string, error) {
+	res, err := s.blocking(ctx, &s.recv, "recv", &Request{Op: OpRecv, Socket: s.id, Metadata: keys})
+	if err != nil {
+		return nil, nil, err
+	}
+	return drivers.Msg(res.Frames), res.Metadata, nil
+}
+
 // blocking runs a send or receive on its lane: the agent applies the
 // deadline; the client waits for the deadline plus Margin before it calls
 // the agent hung.

@@ -68,6 +68,9 @@ type Request struct {
 	Name       string `json:"name,omitempty"`
 	Value      *Value `json:"value,omitempty"`
 	Items      []Item `json:"items,omitempty"` // poll
+	// Metadata asks a recv for these message properties (agents with the
+	// metadata feature).
+	Metadata []string `json:"metadata,omitempty"`
 
 	// Frames travel as binary frames after the JSON, not inside it:
 	// base64 in JSON costs a second per MiB under the race detector.
@@ -96,6 +99,8 @@ type Result struct {
 	Socket  uint64   `json:"socket,omitempty"`
 	Parts   int      `json:"parts,omitempty"` // binary frames that follow (recv)
 	Ready   []Events `json:"ready,omitempty"` // poll: per item, the ready events
+	// Metadata: the asked-for properties the received message has.
+	Metadata map[string]string `json:"metadata,omitempty"`
 	Frames  [][]byte `json:"-"`
 }
 

@@ -138,6 +138,17 @@ func (s *server) run(req *Request) (*Result, error) {
 	case OpRecv:
 		ctx, cancel := deadlineCtx(req)
 		defer cancel()
+		if len(req.Metadata) > 0 {
+			mr, ok := sock.(drivers.MetadataReceiver)
+			if !ok {
+				return nil, drivers.Unsupported(OpRecv, "message metadata")
+			}
+			m, meta, err := mr.RecvWithMetadata(ctx, req.Metadata)
+			if err != nil {
+				return nil, err
+			}
+			return &Result{Frames: m, Metadata: meta}, nil
+		}
 		m, err := sock.Recv(ctx)
 		if err != nil {
 			return nil, err
