@@ -203,7 +203,8 @@ type runner struct {
 	unimpl   *unimplemented
 	harness  error // a problem of the harness, not the implementation
 	observed []string
-	wire     *wireState // the probe of a wire case (wire.go)
+	wire     *wireState    // the probe of a wire case (wire.go)
+	secrets  []secretValue // generated secrets, kept out of the event log
 }
 
 func newRunner(c *Case, p Pairing, t drivers.Transport, opts Options, start time.Time) *runner {
@@ -220,6 +221,7 @@ func (r *runner) scale(d time.Duration) time.Duration {
 }
 
 func (r *runner) log(role, op, detail string, err error) {
+	detail = r.redact(detail)
 	e := reports.Event{At: time.Since(r.start), Role: role, Op: op, Detail: detail}
 	if err != nil {
 		e.Err = err.Error()
@@ -334,6 +336,7 @@ func (r *runner) setup() error {
 		r.harnessErr(err)
 		return err
 	}
+	r.secrets = secretValues(r.c, r.vars)
 	if err := r.wireSetup(); err != nil {
 		return err
 	}

@@ -79,6 +79,35 @@ func randomToken(n int) []byte {
 	return b
 }
 
+// redact replaces the run's generated secrets (PLAIN secrets, CURVE
+// secret keys) in an event's text by their variable names, so results
+// files and reports never hold them, even where a ZAP request carries a
+// password in clear. The list is fixed before anything runs.
+func (r *runner) redact(s string) string {
+	for _, sv := range r.secrets {
+		s = strings.ReplaceAll(s, sv.value, "${"+sv.name+"}")
+	}
+	return s
+}
+
+// secretValue is one generated secret and its variable name.
+type secretValue struct{ name, value string }
+
+// secretValues lists the generated secrets of c found in vars.
+func secretValues(c *Case, vars map[string][]byte) []secretValue {
+	var out []secretValue
+	names := append([]string(nil), c.Secrets...)
+	for _, k := range c.Keys {
+		names = append(names, k+"_secret")
+	}
+	for _, n := range names {
+		if v := vars[n]; len(v) > 0 {
+			out = append(out, secretValue{n, string(v)})
+		}
+	}
+	return out
+}
+
 // secretOption says whether an option's value must stay out of the event
 // log (and so out of results files and reports).
 func secretOption(o drivers.Option) bool {
