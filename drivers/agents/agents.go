@@ -43,6 +43,10 @@ type Agent struct {
 	Prepare func(dir string) error
 	// Command starts the agent from dir with the protocol's arguments.
 	Command func(dir string, args ...string) *exec.Cmd
+	// Recipe names the build recipe (bump it when Prepare changes): it is
+	// part of the cache key with the sources, so a changed recipe builds
+	// afresh instead of reusing the old build.
+	Recipe string
 }
 
 // Register makes a an opt-in driver. The agent is probed (materialised,
@@ -92,7 +96,7 @@ func Prepared(a Agent) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum, err := contentHash(a.Files)
+	sum, err := contentHash(a.Files, a.Recipe)
 	if err != nil {
 		return "", fmt.Errorf("agents: %s sources: %w", a.Name, err)
 	}
@@ -135,8 +139,9 @@ func Prepared(a Agent) (string, error) {
 	return dir, nil
 }
 
-// contentHash is the SHA-256 over every file's path and contents.
-func contentHash(fsys fs.FS) (string, error) {
+// contentHash is the SHA-256 over the recipe and every file's path and
+// contents.
+func contentHash(fsys fs.FS, recipe string) (string, error) {
 	var paths []string
 	err := fs.WalkDir(fsys, ".", func(p string, e fs.DirEntry, err error) error {
 		if err == nil && !e.IsDir() {
@@ -149,6 +154,7 @@ func contentHash(fsys fs.FS) (string, error) {
 	}
 	sort.Strings(paths)
 	h := sha256.New()
+	fmt.Fprintf(h, "recipe\x00%s\x00", recipe)
 	for _, p := range paths {
 		b, err := fs.ReadFile(fsys, p)
 		if err != nil {
