@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -102,7 +103,8 @@ func secretValues(c *Case, vars map[string][]byte) []secretValue {
 	}
 	for _, n := range names {
 		if v := vars[n]; len(v) > 0 {
-			out = append(out, secretValue{n, string(v)})
+			// Also as hex, the form wire events show command data in.
+			out = append(out, secretValue{n, string(v)}, secretValue{n, hex.EncodeToString(v)})
 		}
 	}
 	return out

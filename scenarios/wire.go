@@ -64,6 +64,7 @@ type WireStep struct {
 	MinorAtLeast byte
 	Mechanism    string
 	AsServer     byte
+	AsServerAny  bool   // expect: `as_server: any` leaves the octet unjudged (it is still logged)
 	Padding      []byte // 8 octets, or nil for zeros
 	From, To     int
 

@@ -115,7 +115,11 @@ func (d *decoder) wireStep(s *Step, f map[string]ast.Node, body ast.Node, c *Cas
 	octet("major", &w.Major, 0, 255)
 	octet("minor", &w.Minor, 0, 255)
 	octet("minor_at_least", &w.MinorAtLeast, 0, 255)
-	octet("as_server", &w.AsServer, 0, 255)
+	if v, ok := f["as_server"]; ok && s.Kind == StepWireExpGreeting && strings.TrimSpace(v.String()) == "any" {
+		w.AsServerAny = true
+	} else {
+		octet("as_server", &w.AsServer, 0, 255)
+	}
 	if v, ok := f["mechanism"]; ok {
 		w.Mechanism, _ = d.str(v, what+": mechanism")
 		if len(w.Mechanism) > zmtp.MechanismSize {
