@@ -167,3 +167,37 @@ func TestRun(t *testing.T) {
 	}
 	readJUnit(t, filepath.Join(dir, "junit.xml"))
 }
+
+// TestBenchAgainst runs an interleaved A/A comparison of the tiny
+// workloads (two rounds: too few samples to test, so nothing can be
+// flagged) and checks both sides' files and the usage errors.
+func TestBenchAgainst(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	wl := tinyWorkloadsDir(t, dir)
+	r := zh(t, dir, 120*time.Second, "bench", "--against", "self", "--quick", "--workloads-file", wl, "--repeats", "1", "--rounds", "2", "--results-dir", "ab", "--quiet")
+	wantCode(t, r, 0)
+	for _, f := range []string{"base.jsonl", "results.jsonl"} {
+		perf := readResults(t, filepath.Join(dir, "ab", f)).Perf()
+		if len(perf) != 4 { // 2 workloads × 2 rounds
+			t.Fatalf("%s: want 4 perf records, got %d", f, len(perf))
+		}
+		rounds := map[int]bool{}
+		for _, p := range perf {
+			rounds[p.Perf.Repeat] = true
+		}
+		if !rounds[0] || !rounds[1] {
+			t.Errorf("%s: rounds %v, want 0 and 1 as the repeat numbers", f, rounds)
+		}
+	}
+	if !strings.Contains(r.stdout, "n=2+2 < 6") || !strings.Contains(r.stdout, "0 regressions") {
+		t.Errorf("comparison output:\n%s", r.stdout)
+	}
+	bad := zh(t, dir, 20*time.Second, "bench", "--against", filepath.Join(dir, "no-such-zharness"), "--quick", "--workloads-file", wl)
+	wantCode(t, bad, 2)
+	bad = zh(t, dir, 20*time.Second, "bench", "--against", "self", "--driver", "libzmq", "--against-driver", "gozmq", "--against-driver", "libzmq", "--quick", "--workloads-file", wl)
+	wantCode(t, bad, 2)
+	if !strings.Contains(bad.stderr, "one per --driver") {
+		t.Errorf("mismatched --against-driver: %s", bad.stderr)
+	}
+}

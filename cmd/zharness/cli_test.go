@@ -182,7 +182,8 @@ func TestVersion(t *testing.T) {
 }
 
 func TestDrivers(t *testing.T) {
-	r := zh(t, "", 10*time.Second, "drivers")
+	// The first run may build the opt-in agents (javac, npm ci) into their cache.
+	r := zh(t, "", 180*time.Second, "drivers")
 	wantCode(t, r, 0)
 	// Real implementation versions, not placeholders.
 	for _, re := range []string{`(?m)^gozmq\s+available\s+v\d+\.\d+\.\d+`, `(?m)^libzmq\s+available\s+libzmq \d+\.\d+\.\d+`} {
