@@ -134,6 +134,9 @@ func workerArgs(o *conformanceOpts, i, n int, part string) []string {
 	if o.inProcess {
 		a = append(a, "--in-process")
 	}
+	if o.sel.allDrivers {
+		a = append(a, "--all-drivers")
+	}
 	if o.sel.labelFilter != "" {
 		a = append(a, "--label-filter="+o.sel.labelFilter)
 	}
