@@ -114,6 +114,7 @@ func benchName(r *Record, procs int) string {
 	kv("transport", r.Transport)
 	kv("mode", p.Mode)
 	kv("topology", p.Topology)
+	kv("sec", p.Security) // empty (NULL) writes nothing: names stay as before
 	kv("size", strconv.Itoa(p.Size))
 	if procs > 0 {
 		fmt.Fprintf(&b, "-%d", procs)

@@ -65,6 +65,9 @@ type Perf struct {
 	Mode     string `json:"mode,omitempty"` // harness, native, bare, raw (see suites/perf)
 	// Topology says where the remote end ran: two-process or same-process.
 	Topology string `json:"topology,omitempty"`
+	// Security is the ZMTP security mechanism of the point, "plain" or
+	// "curve"; empty means NULL (and every record from before the field).
+	Security string `json:"security,omitempty"`
 	// Subscribers is the number of SUB sockets of a fanout point.
 	Subscribers int `json:"subscribers,omitempty"`
 	// Dropped counts messages a fanout subscriber never received (a PUB

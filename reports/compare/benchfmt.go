@@ -56,6 +56,8 @@ func fromResult(res *benchfmt.Result) *reports.Record {
 			p.Mode = v
 		case "topology":
 			p.Topology = v
+		case "sec":
+			p.Security = v
 		case "size":
 			p.Size, _ = strconv.Atoi(v)
 		}

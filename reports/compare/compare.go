@@ -77,9 +77,13 @@ type Point struct {
 	Mode      string // harness, native, bare, raw
 	Topology  string // two-process, same-process
 	Size      int
+	// Security is the mechanism ("plain", "curve"); empty for NULL. A
+	// secure point and its NULL twin are different points, never pooled.
+	Security string
 }
 
-// String is "workload driver[:peer] transport [mode] [topology] sizeB".
+// String is "workload driver[:peer] transport [mode] [topology] [sec=M]
+// sizeB".
 func (p Point) String() string {
 	d := p.Driver
 	if p.Peer != "" && p.Peer != p.Driver {
@@ -95,6 +99,9 @@ func (p Point) String() string {
 			s += " " + x
 		}
 	}
+	if p.Security != "" {
+		s += " sec=" + p.Security
+	}
 	return fmt.Sprintf("%s %dB", s, p.Size)
 }
 
@@ -105,7 +112,8 @@ func pointOf(r *reports.Record) Point {
 	if peer == r.Subject {
 		peer = ""
 	}
-	return Point{r.Perf.Workload, variant(r), r.Subject, peer, r.Transport, r.Perf.Mode, r.Perf.Topology, r.Perf.Size}
+	return Point{Workload: r.Perf.Workload, Variant: variant(r), Driver: r.Subject, Peer: peer, Transport: r.Transport,
+		Mode: r.Perf.Mode, Topology: r.Perf.Topology, Size: r.Perf.Size, Security: r.Perf.Security}
 }
 
 // variant is the part of a benchmark's name (suites/perf.BenchName) that
@@ -238,7 +246,8 @@ func Compare(base, new []*reports.Record, opts Options) (*Comparison, error) {
 		pa, pb := a.Point, b.Point
 		return cmp.Or(cmp.Compare(pa.Workload, pb.Workload), cmp.Compare(pa.Variant, pb.Variant), cmp.Compare(pa.Driver, pb.Driver),
 			cmp.Compare(pa.Peer, pb.Peer), cmp.Compare(pa.Transport, pb.Transport),
-			cmp.Compare(pa.Mode, pb.Mode), cmp.Compare(pa.Topology, pb.Topology), cmp.Compare(pa.Size, pb.Size),
+			cmp.Compare(pa.Mode, pb.Mode), cmp.Compare(pa.Topology, pb.Topology), cmp.Compare(pa.Security, pb.Security),
+			cmp.Compare(pa.Size, pb.Size),
 			cmp.Compare(a.Metric.Unit, b.Metric.Unit))
 	})
 	return c, nil

@@ -118,14 +118,14 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 
-	// Sorting the perf table by msgs/s (8th column) orders it ascending,
+	// Sorting the perf table by msgs/s (9th column) orders it ascending,
 	// with the rows that have no msgs/s (latency points) last.
 	vals, err := chromedp.Run(step(), func(ctx context.Context, tg *chromedp.Target) ([]string, error) {
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#perf-table th:nth-child(8)"))); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#perf-table th:nth-child(9)"))); err != nil {
 			return nil, err
 		}
 		return chromedp.Evaluate[[]string](
-			`Array.from(document.querySelectorAll("#perf-table tbody tr")).map(r => r.cells[7].dataset.v)`)(ctx, tg)
+			`Array.from(document.querySelectorAll("#perf-table tbody tr")).map(r => r.cells[8].dataset.v)`)(ctx, tg)
 	})
 	if err != nil {
 		t.Fatal(err)

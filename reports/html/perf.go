@@ -10,15 +10,19 @@ import (
 // perfRow is one perf point in the table: medians over its repeats.
 type perfRow struct {
 	Workload, Driver, Transport, Mode, Topology string
+	Security                                    string // "" for NULL
 	Size, N, Failed                             int
 	Msgs, MB, P50, P99, P999, Max               float64 // ns for latencies; 0 = not measured
 	CPU, Allocs                                 float64
 	Errors                                      []string
+	// Skipped holds why a point was not measured (records with verdict
+	// N/A, e.g. a driver without the point's security mechanism).
+	Skipped []string
 }
 
 type perfKey struct {
-	workload, driver, transport, mode, topology string
-	size                                        int
+	workload, driver, transport, mode, topology, security string
+	size                                                  int
 }
 
 func perfRows(perf []*reports.Record) []perfRow {
@@ -28,15 +32,20 @@ func perfRows(perf []*reports.Record) []perfRow {
 		if r.Peer != "" && r.Peer != r.Subject {
 			driver += ":" + r.Peer
 		}
-		k := perfKey{r.Perf.Workload, driver, r.Transport, r.Perf.Mode, r.Perf.Topology, r.Perf.Size}
+		k := perfKey{r.Perf.Workload, driver, r.Transport, r.Perf.Mode, r.Perf.Topology, r.Perf.Security, r.Perf.Size}
 		groups[k] = append(groups[k], r)
 	}
 	var rows []perfRow
 	for k, rs := range groups {
-		row := perfRow{Workload: k.workload, Driver: k.driver, Transport: k.transport, Mode: k.mode, Topology: k.topology, Size: k.size}
+		row := perfRow{Workload: k.workload, Driver: k.driver, Transport: k.transport, Mode: k.mode, Topology: k.topology,
+			Security: k.security, Size: k.size}
 		var msgs, mb, p50, p99, p999, mx, cpu, allocs []float64
 		for _, r := range rs {
 			p := r.Perf
+			if r.Verdict == reports.NotApplicable {
+				row.Skipped = append(row.Skipped, r.Reason)
+				continue
+			}
 			if p.Error != "" {
 				row.Failed++
 				row.Errors = append(row.Errors, p.Error)
@@ -59,7 +68,7 @@ func perfRows(perf []*reports.Record) []perfRow {
 	slices.SortFunc(rows, func(a, b perfRow) int {
 		return cmp.Or(cmp.Compare(a.Workload, b.Workload), cmp.Compare(a.Driver, b.Driver),
 			cmp.Compare(a.Transport, b.Transport), cmp.Compare(a.Mode, b.Mode), cmp.Compare(a.Topology, b.Topology),
-			cmp.Compare(a.Size, b.Size))
+			cmp.Compare(a.Security, b.Security), cmp.Compare(a.Size, b.Size))
 	})
 	return rows
 }

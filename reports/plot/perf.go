@@ -18,13 +18,14 @@ import (
 )
 
 // series is one line on a perf figure: a driver (and peer) over a
-// transport in one measuring mode.
+// transport in one measuring mode, under one security mechanism ("" for
+// NULL).
 type series struct {
-	driver, peer, transport, mode, topology string
+	driver, peer, transport, mode, topology, security string
 }
 
 func seriesOf(r *reports.Record) series {
-	return series{r.Subject, r.Peer, r.Transport, r.Perf.Mode, r.Perf.Topology}
+	return series{r.Subject, r.Peer, r.Transport, r.Perf.Mode, r.Perf.Topology, r.Perf.Security}
 }
 
 // reference says whether the series is a reference measurement (libzmq's
@@ -47,6 +48,9 @@ func (s series) label() string {
 	if s.topology == "same-process" {
 		extra = append(extra, s.topology)
 	}
+	if s.security != "" {
+		extra = append(extra, strings.ToUpper(s.security))
+	}
 	if len(extra) > 0 {
 		l += " (" + strings.Join(extra, ", ") + ")"
 	}
@@ -55,7 +59,8 @@ func (s series) label() string {
 
 func compareSeries(a, b series) int {
 	return cmp.Or(cmp.Compare(a.driver, b.driver), cmp.Compare(a.peer, b.peer),
-		cmp.Compare(a.transport, b.transport), cmp.Compare(a.mode, b.mode), cmp.Compare(a.topology, b.topology))
+		cmp.Compare(a.transport, b.transport), cmp.Compare(a.mode, b.mode), cmp.Compare(a.topology, b.topology),
+		cmp.Compare(a.security, b.security))
 }
 
 // palette gives every series the same colour and glyph on every figure.
@@ -95,8 +100,8 @@ func collect(perf []*reports.Record, workload string, value func(*reports.Perf) 
 	out := map[series]points{}
 	dropped := 0
 	for _, r := range perf {
-		if r.Perf.Workload != workload {
-			continue
+		if r.Perf.Workload != workload || r.Verdict == reports.NotApplicable {
+			continue // a skipped point has nothing to draw
 		}
 		s := seriesOf(r)
 		v := value(r.Perf)

@@ -53,6 +53,7 @@ func Write(res *reports.Results, dir string, formats ...string) ([]string, error
 		figs = append(figs, throughputFigures(perf)...)
 		figs = append(figs, latencyFigure(perf)...)
 		figs = append(figs, distFigures(perf)...)
+		figs = append(figs, securityFigures(perf)...)
 	}
 	if conf := res.Conformance(); len(conf) > 0 {
 		figs = append(figs, heatFigure(res))

@@ -11,7 +11,8 @@ import (
 // BenchName is the Go benchmark name of a perf record, e.g.
 // "BenchmarkThroughput/driver=libzmq/mode=harness/transport=tcp/size=64".
 // Keys are stable so benchstat can project on them ("-col /mode" puts the
-// native reference beside the harness).
+// native reference beside the harness, "-col /sec" a secure point beside
+// NULL, which has no sec key).
 func BenchName(r *reports.Record) string {
 	p := r.Perf
 	var b strings.Builder
@@ -26,7 +27,12 @@ func BenchName(r *reports.Record) string {
 	default:
 		b.WriteString(strings.ToUpper(p.Workload[:1]) + p.Workload[1:])
 	}
-	fmt.Fprintf(&b, "/driver=%s/mode=%s/transport=%s/size=%d", r.Subject, p.Mode, r.Transport, p.Size)
+	fmt.Fprintf(&b, "/driver=%s/mode=%s/transport=%s", r.Subject, p.Mode, r.Transport)
+	if p.Security != "" {
+		// Only when not NULL, so names from before security stay valid.
+		b.WriteString("/sec=" + p.Security)
+	}
+	fmt.Fprintf(&b, "/size=%d", p.Size)
 	return b.String()
 }
 

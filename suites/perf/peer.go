@@ -2,6 +2,7 @@ package perf
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -31,6 +32,9 @@ type peerArgs struct {
 	role    string
 	spec    drivers.BulkSpec
 	timeout time.Duration
+	// security is the mechanism (SecNull when empty); its credentials
+	// travel in the environment (peerSecurityEnv), not in the arguments.
+	security string
 }
 
 func (a peerArgs) args() []string {
@@ -40,7 +44,7 @@ func (a peerArgs) args() []string {
 		"--endpoint", s.Endpoint, fmt.Sprintf("--bind=%t", s.Bind),
 		"--size", fmt.Sprint(s.Size), "--count", fmt.Sprint(s.Count),
 		"--warmup", fmt.Sprint(s.Warmup), "--timeout", a.timeout.String(),
-		"--watch-stdin",
+		"--watch-stdin", "--security", cmp.Or(a.security, SecNull),
 	}
 }
 
@@ -66,15 +70,23 @@ func PeerMain(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.IntVar(&a.spec.Warmup, "warmup", 1, "untimed messages or round trips")
 	fs.DurationVar(&a.timeout, "timeout", time.Minute, "overall deadline")
 	fs.BoolVar(&watch, "watch-stdin", false, "stop when stdin reaches EOF")
+	fs.StringVar(&a.security, "security", SecNull, "mechanism: null, plain or curve (credentials in $"+peerSecurityEnv+")")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var creds *secCreds
+	if a.security != SecNull {
+		var err error
+		if creds, err = credsFromEnv(a.security, os.Getenv(peerSecurityEnv)); err != nil {
+			return fmt.Errorf("peer bench: %w", err)
+		}
 	}
 	t, err := drivers.ParseSocketType(socket)
 	if err != nil {
 		return fmt.Errorf("peer bench: %w", err)
 	}
 	a.spec.Socket = t
-	loops, err := loopsByName(a.loops)
+	loops, err := loopsFor(a.loops, creds)
 	if err != nil {
 		return fmt.Errorf("peer bench: %w", err)
 	}
@@ -143,6 +155,25 @@ func loopsByName(name string) (drivers.Bulk, error) {
 	return &socketLoops{drv: d}, nil
 }
 
+// loopsFor returns the loops for a driver name under a security
+// mechanism: loopsByName's for NULL (creds nil), else the driver's Socket
+// path with the mechanism's options, which only a driver without its own
+// bulk loops can run (secSkip keeps the others out of a plan).
+func loopsFor(name string, creds *secCreds) (drivers.Bulk, error) {
+	if creds == nil {
+		return loopsByName(name)
+	}
+	l, err := loopsByName(name)
+	if err != nil {
+		return nil, err
+	}
+	sl, ok := l.(*socketLoops)
+	if !ok {
+		return nil, fmt.Errorf("%s: its loops run NULL only, not %s", name, creds.Mech)
+	}
+	return &socketLoops{drv: sl.drv, sec: creds}, nil
+}
+
 // withHold makes the loops of implementations that drop queued messages
 // when a socket closes keep a sending or echoing end's socket open until
 // hold is closed, so the measuring end receives everything. libzmq (linger)
@@ -150,7 +181,7 @@ func loopsByName(name string) (drivers.Bulk, error) {
 func withHold(l drivers.Bulk, hold <-chan struct{}) drivers.Bulk {
 	switch l := l.(type) {
 	case *socketLoops:
-		return &socketLoops{drv: l.drv, shared: l.shared, hold: hold}
+		return &socketLoops{drv: l.drv, shared: l.shared, hold: hold, sec: l.sec}
 	case bareLoops:
 		return bareLoops{hold: hold}
 	}

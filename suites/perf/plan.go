@@ -70,8 +70,12 @@ type Workload struct {
 	// References lists the reference modes to measure beside the drivers
 	// (native, bare, raw).
 	References []string
-	Profile    string // "full" (default) or "quick"
-	Pos        string // file:line:col of the workload
+	// Security lists the mechanisms each driver is measured under, as
+	// separate points of one cell (SecNull, SecPLAIN, SecCURVE); default
+	// NULL only.
+	Security []string
+	Profile  string // "full" (default) or "quick"
+	Pos      string // file:line:col of the workload
 }
 
 // CountFor returns the timed count for a message size.
@@ -110,7 +114,8 @@ type fileDoc struct {
 }
 
 // workloadDoc is the YAML shape of a workload; pointers tell "absent" from
-// zero so defaults can fill them.
+// zero so defaults can fill them. scenarios/perf/README.md documents the
+// keys.
 type workloadDoc struct {
 	ID          string   `yaml:"id"`
 	Kind        string   `yaml:"kind"`
@@ -125,6 +130,9 @@ type workloadDoc struct {
 	Transports  []string `yaml:"transports"`
 	Drivers     []string `yaml:"drivers"`
 	References  []string `yaml:"references"`
+	// Security is one mechanism name or a list of them; YAML reads a bare
+	// null as no value, so it is decoded loosely and checked by hand.
+	Security any `yaml:"security"`
 }
 
 // ErrPlan marks every error about a workload file's content.
@@ -229,8 +237,14 @@ func Parse(name string, src []byte) (*Plan, error) {
 		v.errorf("$", "no workloads: want a non-empty workloads list")
 	}
 	plan := &Plan{}
+	if doc.Defaults.Security == nil && v.present("$.defaults.security") {
+		doc.Defaults.Security = SecNull
+	}
 	for i, wd := range doc.Workloads {
 		at := fmt.Sprintf("$.workloads[%d]", i)
+		if wd.Security == nil && v.present(at+".security") {
+			wd.Security = SecNull // "security: null" is YAML's null value
+		}
 		w := v.workload(at, merge(doc.Defaults, wd))
 		w.Profile = profile
 		plan.Workloads = append(plan.Workloads, w)
@@ -253,6 +267,9 @@ func merge(def, wd workloadDoc) workloadDoc {
 	wd.Pattern = pick(wd.Pattern, def.Pattern)
 	wd.MaxBytes = pick(wd.MaxBytes, def.MaxBytes)
 	wd.Duration = pick(wd.Duration, def.Duration)
+	if wd.Security == nil {
+		wd.Security = def.Security
+	}
 	for _, f := range []struct {
 		dst **int
 		src *int
@@ -461,6 +478,11 @@ func (v *validator) workload(at string, d workloadDoc) *Workload {
 			}
 		}
 	}
+	secAt := at + ".security"
+	if !v.present(secAt) && v.present("$.defaults.security") {
+		secAt = "$.defaults.security" // inherited: point at where it is written
+	}
+	w.Security = v.security(secAt, d.Security, w.Kind)
 	return w
 }
 

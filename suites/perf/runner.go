@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"runtime/metrics"
 	"slices"
@@ -78,6 +79,14 @@ type subject struct {
 	driver string // the name reported in records
 	mode   string
 	loops  string // loopsByName name; empty for native
+	sec    string // security mechanism, SecNull for references
+}
+
+// skip is a subject a cell cannot measure, with the reason; it is
+// reported once per cell as a record with verdict N/A.
+type skip struct {
+	subject
+	reason string
 }
 
 type runner struct {
@@ -85,6 +94,9 @@ type runner struct {
 	eps       *drivers.Endpoints
 	native    string
 	nativeErr error
+	// creds holds each mechanism's credentials, made on first use and
+	// kept for the run.
+	creds map[string]*secCreds
 }
 
 // Run measures every point of plan that the options select and hands each
@@ -112,7 +124,7 @@ func Run(ctx context.Context, plan *Plan, opts Options, emit func(*reports.Recor
 		profile = "quick"
 	}
 	work := plan.Profile(profile)
-	r := &runner{opts: opts}
+	r := &runner{opts: opts, creds: map[string]*secCreds{}}
 	r.native, r.nativeErr = FindNative(opts.NativeDir)
 	cells := r.cells(work)
 	if len(cells) == 0 {
@@ -126,10 +138,21 @@ func Run(ctx context.Context, plan *Plan, opts Options, emit func(*reports.Recor
 	r.eps = eps
 	total := 0
 	for _, c := range cells {
-		total += len(c.subjects) * r.repeats(c.pt.w)
+		total += len(c.subjects)*r.repeats(c.pt.w) + len(c.skips)
 	}
 	done := 0
 	for _, c := range cells {
+		for _, sk := range c.skips {
+			rec := r.skipped(c.pt, sk)
+			emit(rec)
+			done++
+			if opts.Progress != nil {
+				opts.Progress(Progress{Done: done, Total: total, Record: rec})
+			}
+		}
+		if len(c.subjects) == 0 {
+			continue
+		}
 		count := r.count(ctx, c)
 		for rep := 0; rep < r.repeats(c.pt.w); rep++ {
 			for _, s := range c.subjects {
@@ -156,6 +179,7 @@ func Run(ctx context.Context, plan *Plan, opts Options, emit func(*reports.Recor
 type cell struct {
 	pt       point
 	subjects []subject
+	skips    []skip
 }
 
 func (r *runner) repeats(w *Workload) int {
@@ -181,8 +205,8 @@ func (r *runner) cells(p *Plan) []cell {
 					continue
 				}
 				pt := point{w: w, transport: t, size: size}
-				if subs := r.subjects(pt); len(subs) > 0 {
-					out = append(out, cell{pt: pt, subjects: subs})
+				if subs, skips := r.subjects(pt); len(subs)+len(skips) > 0 {
+					out = append(out, cell{pt: pt, subjects: subs, skips: skips})
 				}
 			}
 		}
@@ -191,29 +215,47 @@ func (r *runner) cells(p *Plan) []cell {
 }
 
 // subjects lists what is measured at a point, each reference right before
-// the driver it is the reference for, so that repeats alternate them.
-func (r *runner) subjects(pt point) []subject {
+// the driver it is the reference for, and a driver's mechanisms one after
+// the other, so that repeats alternate them. References (native, bare,
+// raw) run NULL only. A driver that cannot run a mechanism there is a
+// skip instead.
+func (r *runner) subjects(pt point) ([]subject, []skip) {
 	w := pt.w
 	twoEnded := w.Kind != Fanout
 	network := pt.transport != drivers.Inproc
 	var subs []subject
+	var skips []skip
 	for _, d := range w.Drivers {
 		if d == "libzmq" && twoEnded && network && slices.Contains(w.References, ModeNative) {
-			subs = append(subs, subject{driver: d, mode: ModeNative})
+			subs = append(subs, subject{driver: d, mode: ModeNative, sec: SecNull})
 		}
 		if d == "gozmq" && twoEnded && slices.Contains(w.References, ModeBare) {
-			subs = append(subs, subject{driver: d, mode: ModeBare, loops: loopsBare})
+			subs = append(subs, subject{driver: d, mode: ModeBare, loops: loopsBare, sec: SecNull})
 		}
-		subs = append(subs, subject{driver: d, mode: ModeHarness, loops: d})
+		mechs := w.Security
+		if len(mechs) == 0 {
+			mechs = []string{SecNull}
+		}
+		for _, mech := range mechs {
+			s := subject{driver: d, mode: ModeHarness, loops: d, sec: mech}
+			if why := secSkip(d, mech, pt.transport); why != "" {
+				skips = append(skips, skip{s, why})
+				continue
+			}
+			subs = append(subs, s)
+		}
 	}
 	if twoEnded && network && slices.Contains(w.References, ModeRaw) {
-		subs = append(subs, subject{driver: loopsRaw, mode: ModeRaw, loops: loopsRaw})
+		subs = append(subs, subject{driver: loopsRaw, mode: ModeRaw, loops: loopsRaw, sec: SecNull})
 	}
 	o := r.opts
-	return slices.DeleteFunc(subs, func(s subject) bool {
+	unwanted := func(s subject) bool {
 		return (len(o.Drivers) > 0 && !slices.Contains(o.Drivers, s.driver)) ||
 			(len(o.Modes) > 0 && !slices.Contains(o.Modes, s.mode))
-	})
+	}
+	subs = slices.DeleteFunc(subs, unwanted)
+	skips = slices.DeleteFunc(skips, func(s skip) bool { return unwanted(s.subject) })
+	return subs, skips
 }
 
 // count is the timed count of a cell: the workload's (capped by MaxBytes,
@@ -241,10 +283,11 @@ func (r *runner) count(ctx context.Context, c cell) int {
 	return n
 }
 
-// measure runs one subject at one point and returns its record.
-func (r *runner) measure(ctx context.Context, pt point, s subject, rep, count int) *reports.Record {
+// newRecord starts the record of one subject at one point.
+func (r *runner) newRecord(pt point, s subject, rep int) *reports.Record {
 	w := pt.w
-	p := &reports.Perf{Workload: string(w.Kind), Size: pt.size, Repeat: rep, Mode: s.mode, Topology: TwoProcess}
+	p := &reports.Perf{Workload: string(w.Kind), Size: pt.size, Repeat: rep, Mode: s.mode, Topology: TwoProcess,
+		Security: secLabel(s.sec)}
 	if w.Kind == Fanout {
 		p.Subscribers = w.Subscribers
 	}
@@ -261,6 +304,22 @@ func (r *runner) measure(ctx context.Context, pt point, s subject, rep, count in
 	} else if w.Kind == Fanout {
 		rec.Pattern = "pubsub"
 	}
+	return rec
+}
+
+// skipped is the record of a subject a point cannot measure: verdict N/A,
+// the reason, and no figures.
+func (r *runner) skipped(pt point, sk skip) *reports.Record {
+	rec := r.newRecord(pt, sk.subject, 0)
+	rec.Verdict, rec.Reason = reports.NotApplicable, sk.reason
+	rec.Title = BenchName(rec)
+	return rec
+}
+
+// measure runs one subject at one point and returns its record.
+func (r *runner) measure(ctx context.Context, pt point, s subject, rep, count int) *reports.Record {
+	rec := r.newRecord(pt, s, rep)
+	w, p := pt.w, rec.Perf
 	var err error
 	switch {
 	case s.mode == ModeNative && r.nativeErr != nil:
@@ -302,7 +361,11 @@ func roles(w *Workload) (localRole, peerRole string, localType, peerType drivers
 // local end here, the remote end in a peer process (or a goroutine).
 func (r *runner) runLoops(ctx context.Context, pt point, s subject, count int, p *reports.Perf) error {
 	localRole, peerRole, localType, peerType, localBinds := roles(pt.w)
-	loops, err := loopsByName(s.loops)
+	creds, err := r.credsFor(s.sec)
+	if err != nil {
+		return err
+	}
+	loops, err := loopsFor(s.loops, creds)
 	if err != nil {
 		return err
 	}
@@ -319,7 +382,7 @@ func (r *runner) runLoops(ctx context.Context, pt point, s subject, count int, p
 				return err
 			}
 			defer c.Close()
-			loops = &socketLoops{drv: sl.drv, shared: c}
+			loops = &socketLoops{drv: sl.drv, shared: c, sec: sl.sec}
 		default:
 			return fmt.Errorf("inproc: %s runs each loop in its own context, so its two ends cannot meet over inproc", s.loops)
 		}
@@ -342,8 +405,15 @@ func (r *runner) runLoops(ctx context.Context, pt point, s subject, count int, p
 	defer cancel()
 	var finishPeer func() error
 	if p.Topology == TwoProcess {
-		args := peerArgs{loops: s.loops, role: peerRole, spec: remote, timeout: r.opts.PointTimeout}.args()
-		proc, err := startProc("peer", r.opts.PeerCommand(args...))
+		args := peerArgs{loops: s.loops, role: peerRole, spec: remote, timeout: r.opts.PointTimeout, security: s.sec}.args()
+		cmd := r.opts.PeerCommand(args...)
+		if creds != nil {
+			if cmd.Env == nil {
+				cmd.Env = os.Environ()
+			}
+			cmd.Env = append(cmd.Env, creds.env())
+		}
+		proc, err := startProc("peer", cmd)
 		if err != nil {
 			return err
 		}
@@ -400,6 +470,23 @@ func (r *runner) runLoops(ctx context.Context, pt point, s subject, count int, p
 	}
 	fillThroughput(p, res.Count, res.Elapsed)
 	return nil
+}
+
+// credsFor returns the run's credentials for mech, made on first use;
+// nil for NULL.
+func (r *runner) credsFor(mech string) (*secCreds, error) {
+	if mech == SecNull || mech == "" {
+		return nil, nil
+	}
+	if c, ok := r.creds[mech]; ok {
+		return c, nil
+	}
+	c, err := newCreds(mech)
+	if err != nil {
+		return nil, err
+	}
+	r.creds[mech] = c
+	return c, nil
 }
 
 // peerGrace is how long a peer may take to exit after the local end is

@@ -19,6 +19,9 @@ type socketLoops struct {
 	// hold, when set, keeps a sending or echoing end's socket open after
 	// its loop until it is closed (or the deadline passes).
 	hold <-chan struct{}
+	// sec, when set, is the security mechanism every socket uses: the
+	// binding end is the server, the connecting end the client.
+	sec *secCreds
 }
 
 // wait blocks until hold is closed or ctx ends.
@@ -45,9 +48,13 @@ func (l *socketLoops) open(s drivers.BulkSpec) (drivers.Socket, func(), error) {
 			return nil, nil, err
 		}
 	}
+	var zap *zapHandler
 	sock, err := c.NewSocket(s.Socket)
 	if err == nil && s.Socket == drivers.SUB {
 		err = sock.SetOption(drivers.SUBSCRIBE, []byte{})
+	}
+	if err == nil && l.sec != nil {
+		zap, err = l.secure(c, sock, s.Bind)
 	}
 	if err == nil {
 		if s.Bind {
@@ -57,6 +64,9 @@ func (l *socketLoops) open(s drivers.BulkSpec) (drivers.Socket, func(), error) {
 		}
 	}
 	closeAll := func() {
+		if zap != nil {
+			zap.stop()
+		}
 		if sock != nil {
 			sock.Close()
 		}
@@ -69,6 +79,29 @@ func (l *socketLoops) open(s drivers.BulkSpec) (drivers.Socket, func(), error) {
 		return nil, nil, err
 	}
 	return sock, closeAll, nil
+}
+
+// secure sets the mechanism's options on sock, and for a PLAIN server
+// whose driver consults ZAP handlers starts one in c, which must exist
+// before the first client arrives.
+func (l *socketLoops) secure(c drivers.Context, sock drivers.Socket, server bool) (*zapHandler, error) {
+	caps := l.drv.Capabilities()
+	var zap *zapHandler
+	if server && l.sec.Mech == SecPLAIN && caps.HasFeature(drivers.FeatureZAP) {
+		var err error
+		if zap, err = startZAP(c, l.sec); err != nil {
+			return nil, err
+		}
+	}
+	for _, o := range l.sec.options(server, caps) {
+		if err := sock.SetOption(o.name, o.value); err != nil {
+			if zap != nil {
+				zap.stop()
+			}
+			return nil, fmt.Errorf("security %s: %w", l.sec.Mech, err)
+		}
+	}
+	return zap, nil
 }
 
 func (l *socketLoops) ThroughputRecv(ctx context.Context, s drivers.BulkSpec) (res drivers.BulkResult, err error) {
