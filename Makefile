@@ -11,7 +11,7 @@ RESULTS ?= results
 REPORT  ?= reports/out
 EXPECT  ?= ci/expectations.yaml
 
-.PHONY: all deps build native run test bench report lint ci clean
+.PHONY: all deps build native run test bench report lint ci clean matrix-agents
 
 all: build
 
@@ -40,6 +40,13 @@ test: build
 	go test -race -short -timeout 15m ./...
 	$(BIN) conformance --expectations $(EXPECT) --results-dir $(RESULTS)/test-matrix --quiet
 	bash ci/fuzz.sh
+
+# Every implementation against every other over tcp, the opt-in agents
+# (jeromq, pyzmq, zeromqjs) included, with its own HTML report. Agents
+# answer each call over a pipe, so bounds are doubled.
+matrix-agents: build
+	$(BIN) conformance --all-drivers --transport tcp --time-scale 2 --expectations $(EXPECT) --results-dir $(RESULTS)/agents --quiet; \
+	  rc=$$?; $(BIN) report $(RESULTS)/agents/results.jsonl -o $(REPORT)/agents; exit $$rc
 
 bench: build
 	$(BIN) bench --results-dir $(RESULTS) --native-dir bin
