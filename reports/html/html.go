@@ -53,7 +53,7 @@ func Write(dir string, res *reports.Results, opts Options) error {
 	m := buildMatrix(res)
 	idx := indexData{
 		Title: opts.Title, Meta: res.Header.Meta, Summary: reports.Summarize(res),
-		Verdicts: reports.AllVerdicts, Matrix: m, Images: imgs,
+		Verdicts: reports.AllVerdicts, Matrix: m, Interop: buildInterop(res), Images: imgs,
 		Perf: perfRows(res.Perf()), Comparison: opts.Comparison, Baseline: opts.Baseline,
 	}
 	if err := writeFile(filepath.Join(dir, "index.html"), "index", idx); err != nil {
@@ -279,6 +279,7 @@ type indexData struct {
 	Summary    reports.Summary
 	Verdicts   []reports.Verdict
 	Matrix     matrix
+	Interop    interop
 	Images     []image
 	Perf       []perfRow
 	Comparison *compare.Comparison

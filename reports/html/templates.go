@@ -103,6 +103,11 @@ table.events td{font-family:monospace;font-size:12px;vertical-align:top}table.ev
 {{range .Summary.Rows}}{{$c := .Counts}}<tr><td>{{.Pairing}}</td><td>{{.Transport}}</td>{{range $.Verdicts}}<td class="n">{{count $c .}}</td>{{end}}<td class="n">{{.Counts.Total}}</td><td class="n">{{.Unexpected}}</td></tr>
 {{end}}<tr><th>all</th><th></th>{{$t := .Summary.Totals}}{{range .Verdicts}}<th class="n">{{count $t .}}</th>{{end}}<th class="n">{{.Summary.Totals.Total}}</th><th class="n">{{.Summary.Unexpected}}</th></tr>
 </tbody></table>
+{{if .Interop.Rows}}<h3 id="interop">Interoperability</h3>
+<p class="muted">Rows: the judged implementation (subject); columns: its peer. Each cell: cases passed of those judged (PASS, FAIL, NON-STRICT) across transports; green when all passed, red when none. Hover for the counts.</p>
+<table class="interop" id="interop-grid"><thead><tr><th>subject \ peer</th>{{range .Interop.Drivers}}<th>{{.}}</th>{{end}}</tr></thead><tbody>
+{{range .Interop.Rows}}<tr><th>{{.Subject}}</th>{{range .Cells}}{{if .Has}}<td class="n" style="{{.Style}}" title="{{.Title}}">{{.Pass}}/{{.Judged}}{{if .Unex}} <strong>({{.Unex}}!)</strong>{{end}}</td>{{else}}<td class="n muted">–</td>{{end}}{{end}}</tr>
+{{end}}</tbody></table>{{end}}
 {{if .Summary.PerfPoints}}<p>Performance points: {{.Summary.PerfPoints}}{{if .Summary.PerfFailed}}, <strong>{{.Summary.PerfFailed}} failed</strong>{{end}}.</p>{{end}}
 
 <h2 id="matrix">Conformance matrix</h2>
