@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/zharness/zharness/reports"
 	"github.com/zharness/zharness/reports/reportstest"
 )
 
@@ -97,6 +98,22 @@ func TestBrowser(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(cells, want) {
 		t.Errorf("matrix cells: got %d, want %d (cases × columns)\ngot:  %v\nwant: %v", len(cells), len(want), cells, want)
+	}
+
+	// The interoperability grid: a row and a column per driver.
+	grid, err := chromedp.Run(step(), chromedp.Evaluate[[]int](
+		`[document.querySelectorAll("#interop-grid tbody tr").length, document.querySelectorAll("#interop-grid thead th").length - 1]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range res.Records {
+		if r.Type == reports.RecordConformance && r.Verdict != "" {
+			seen[r.Subject], seen[r.Peer] = true, true
+		}
+	}
+	if drivers := len(seen); len(grid) != 2 || grid[0] != drivers || grid[1] != drivers || drivers == 0 {
+		t.Errorf("interop grid %v rows × columns, want %d × %d", grid, drivers, drivers)
 	}
 
 	// Every image decoded.
