@@ -101,7 +101,7 @@ type Result struct {
 	Ready   []Events `json:"ready,omitempty"` // poll: per item, the ready events
 	// Metadata: the asked-for properties the received message has.
 	Metadata map[string]string `json:"metadata,omitempty"`
-	Frames  [][]byte `json:"-"`
+	Frames   [][]byte          `json:"-"`
 }
 
 // Item is one socket of a poll request and the events asked for.
