@@ -161,6 +161,31 @@ type secCtx struct {
 	server side
 	ep     string
 	nth    int // clients made so far, for names
+	// clients made so far, closed first by shutdown.
+	clients []side
+	zap     *zapHandler
+}
+
+// shutdown closes the clients, then the server, then the ZAP handler, in
+// that order. libzmq 4.3.4 aborts the process (errno_assert in
+// zap_client.cpp send_zap_request, ENOTCONN) when a server session asks
+// a ZAP handler that has just been closed, which a refused client that
+// keeps reconnecting can make happen while the contexts close in any
+// order; libzmq's own tests (test_security_zap.cpp) likewise close the
+// server before the handler.
+func (s *secCtx) shutdown() {
+	for _, c := range s.clients {
+		_ = c.sock.Close()
+	}
+	if s.server.sock != nil {
+		_ = s.server.sock.Close()
+	}
+	if s.zap != nil {
+		s.zap.stop()
+		if s.zap.sock.sock != nil {
+			_ = s.zap.sock.sock.Close()
+		}
+	}
 }
 
 // newServer creates the server's context and ROUTER with opts. With zap
@@ -172,7 +197,7 @@ func newServer(r *run, pl secPlacement, opts []optSet, zap *zapHandler) (*secCtx
 	if !ok {
 		return nil, false
 	}
-	s := &secCtx{r: r, pl: pl, sc: sc}
+	s := &secCtx{r: r, pl: pl, sc: sc, zap: zap}
 	if zap != nil && !zap.start(r, sc, pl.serverDrv) {
 		return nil, false
 	}
@@ -203,6 +228,9 @@ func (s *secCtx) newClient(opts []optSet, allowLinkErr bool) (side, bool) {
 	}
 	s.nth++
 	c, ok := r.securedSocket(cc, s.pl.clientDrv, drivers.DEALER, fmt.Sprintf("client %d", s.nth), opts)
+	if c.sock != nil {
+		s.clients = append(s.clients, c)
+	}
 	if !ok {
 		return c, false
 	}
@@ -293,9 +321,7 @@ func plainExchangeRun(r *run, pl secPlacement) {
 	if !ok {
 		return
 	}
-	if zap != nil {
-		defer zap.stop()
-	}
+	defer s.shutdown()
 	if c, ok := s.newClient(plainClientOpts(plainUser, plainPass), false); ok {
 		exchangeRouterDealer(r, s.server, c, singleFrame)
 	}
@@ -342,6 +368,7 @@ func curveExchangeRun(r *run, pl secPlacement) {
 	if !ok {
 		return
 	}
+	defer s.shutdown()
 	if c, ok := s.newClient(curveClientOpts(k.serverPub, k.clientPub, k.clientSec), false); ok {
 		exchangeRouterDealer(r, s.server, c, singleFrame)
 	}
@@ -366,6 +393,7 @@ func curveWrongKeyRun(r *run, pl secPlacement) {
 	if !ok {
 		return
 	}
+	defer s.shutdown()
 	if bad, ok := s.newClient(curveClientOpts(otherPub, k.clientPub, k.clientSec), true); ok {
 		s.expectRefused(bad)
 	}
@@ -387,7 +415,7 @@ func zapPlainRun(r *run, pl secPlacement) {
 	if !ok {
 		return
 	}
-	defer zap.stop()
+	defer s.shutdown()
 	if bad, ok := s.newClient(plainClientOpts(intruderUser, intruderPass), true); ok {
 		s.expectRefused(bad)
 	}
@@ -428,7 +456,7 @@ func zapCurveRun(r *run, pl secPlacement) {
 	if !ok {
 		return
 	}
-	defer zap.stop()
+	defer s.shutdown()
 	if bad, ok := s.newClient(curveClientOpts(k.serverPub, otherPub, otherSec), true); ok {
 		s.expectRefused(bad)
 	}

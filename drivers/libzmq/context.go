@@ -3,6 +3,7 @@
 package libzmq
 
 import (
+	"sort"
 	"sync"
 
 	zmq "github.com/pebbe/zmq4"
@@ -18,7 +19,8 @@ type zctx struct {
 
 	mu      sync.Mutex
 	closed  bool
-	sockets map[*socket]struct{}
+	sockets map[*socket]uint64 // → creation order
+	made    uint64
 }
 
 func newContext() (*zctx, error) {
@@ -30,7 +32,7 @@ func newContext() (*zctx, error) {
 	// would restart a blocking call with its full RCVTIMEO, stretching the
 	// deadline each time a signal lands.
 	zc.SetRetryAfterEINTR(false)
-	return &zctx{zc: zc, sockets: map[*socket]struct{}{}}, nil
+	return &zctx{zc: zc, sockets: map[*socket]uint64{}}, nil
 }
 
 // NewSocket creates a socket of type t with its owner goroutine.
@@ -59,7 +61,8 @@ func (c *zctx) NewSocket(t drivers.SocketType) (drivers.Socket, error) {
 		return nil, mapErr("new socket: setsockopt LINGER", err)
 	}
 	s := newSocket(c, t, zs)
-	c.sockets[s] = struct{}{}
+	c.made++
+	c.sockets[s] = c.made
 	return s, nil
 }
 
@@ -89,6 +92,12 @@ func (c *zctx) Close() error {
 	for s := range c.sockets {
 		open = append(open, s)
 	}
+	// Newest first: a socket made early to serve the others (a ZAP
+	// handler at inproc://zeromq.zap.01) goes last. libzmq 4.3.4 aborts
+	// when a server session asks a ZAP handler closed under it
+	// (zap_client.cpp, send_zap_request).
+	order := c.sockets
+	sort.Slice(open, func(i, j int) bool { return order[open[i]] > order[open[j]] })
 	c.mu.Unlock()
 
 	var firstErr error

@@ -101,7 +101,8 @@ def features():
     # in every libzmq 4 (plain_server.cpp; zap_client.cpp sends a server's
     # ZAP requests to a REP bound at inproc://zeromq.zap.01 in its
     # context, which an agent's client can create); CURVE when built in.
-    fs = ["poller"]
+    # metadata: Frame.get, which is zmq_msg_gets.
+    fs = ["poller", "metadata"]
     if zmq.zmq_version_info()[0] >= 4:
         fs += ["plain", "zap"]
     if HAS_CURVE:
@@ -203,6 +204,7 @@ class Pending:
         self.sock, self.frames, self.next = sock, frames, 0
         self.items = items  # poll: [(Sock, mask)]
         self.backoff = 0.0  # send: skip POLLOUT until then (see progress_send)
+        self.meta = None  # recv: message property names asked for (zmq_msg_gets)
 
 
 def ceil_ms(seconds):
@@ -484,6 +486,7 @@ class Engine:
         if s.recv is not None:
             raise AgentError("other", "recv", "a recv is already in flight on socket %d" % s.id)
         s.recv = Pending(req.get("id", 0), "recv", call_deadline(req, t_read, s.rcvtimeo), sock=s)
+        s.recv.meta = req.get("metadata") or None
         self.progress_recv(s, time.monotonic())
         return PENDING
 
@@ -521,7 +524,11 @@ class Engine:
     def try_recv(self, s, now):
         p = s.recv
         try:
-            msg = s.z.recv_multipart(zmq.NOBLOCK)
+            if p.meta:
+                # Frame objects, for Frame.get (zmq_msg_gets) on the first.
+                fr = s.z.recv_multipart(zmq.NOBLOCK, copy=False)
+            else:
+                msg = s.z.recv_multipart(zmq.NOBLOCK)
         except zmq.Again:
             if p.deadline <= now:
                 s.recv = None
@@ -532,6 +539,17 @@ class Engine:
             self.fail(p.id, classify("recv", e))
             return
         s.recv = None
+        if p.meta:
+            meta = {}
+            for k in p.meta:
+                try:
+                    v = fr[0].get(k)
+                except (zmq.ZMQError, UnicodeDecodeError):
+                    continue  # the message has no such property
+                meta[k] = v if isinstance(v, str) else str(v)
+            msg = [f.bytes for f in fr]
+            self.ok(p.id, {"parts": len(msg), "metadata": meta}, msg)
+            return
         self.ok(p.id, {"parts": len(msg)}, msg)
 
     def try_send(self, s, now, after_ready):
