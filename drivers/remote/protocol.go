@@ -34,6 +34,7 @@ const (
 	OpSetOption    = "set_option"
 	OpClose        = "close"
 	OpPoll         = "poll" // only for agents with the poller feature
+	OpBulk         = "bulk" // only for agents with the bulk feature
 )
 
 // Hello is the first frame an agent writes, before reading any request.
@@ -72,6 +73,14 @@ type Request struct {
 	// metadata feature).
 	Metadata []string `json:"metadata,omitempty"`
 
+	// A bulk request's loop (bulk.go).
+	Loop       string `json:"loop,omitempty"`
+	SocketType string `json:"socket_type,omitempty"`
+	Bind       bool   `json:"bind,omitempty"`
+	Size       int    `json:"size,omitempty"`
+	Count      int    `json:"count,omitempty"`
+	Warmup     int    `json:"warmup,omitempty"`
+
 	// Frames travel as binary frames after the JSON, not inside it:
 	// base64 in JSON costs a second per MiB under the race detector.
 	Frames [][]byte `json:"-"`
@@ -101,7 +110,11 @@ type Result struct {
 	Ready   []Events `json:"ready,omitempty"` // poll: per item, the ready events
 	// Metadata: the asked-for properties the received message has.
 	Metadata map[string]string `json:"metadata,omitempty"`
-	Frames   [][]byte          `json:"-"`
+	// A bulk loop's measurement.
+	ElapsedNS int64    `json:"elapsed_ns,omitempty"`
+	Count     int      `json:"count,omitempty"`
+	SamplesNS []int64  `json:"samples_ns,omitempty"`
+	Frames    [][]byte `json:"-"`
 }
 
 // Item is one socket of a poll request and the events asked for.

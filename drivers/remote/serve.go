@@ -28,8 +28,12 @@ const shutdownBound = 5 * time.Second
 func Serve(d drivers.Driver, in io.Reader, out io.Writer) error {
 	s := &server{d: d, w: &frameWriter{w: out},
 		ctxs: map[uint64]drivers.Context{}, socks: map[uint64]drivers.Socket{}, owner: map[uint64]uint64{}}
+	caps := capsToWire(d.Capabilities())
+	if _, ok := drivers.AsBulk(d); ok {
+		caps.Features = append(caps.Features, FeatureBulk)
+	}
 	hello := Hello{Type: "hello", Protocol: ProtocolVersion, Driver: d.Name(), Version: d.Version(),
-		Agent: "zharness-go", Capabilities: capsToWire(d.Capabilities())}
+		Agent: "zharness-go", Capabilities: caps}
 	if err := s.w.write(hello, nil); err != nil {
 		return fmt.Errorf("remote agent: write hello: %w", err)
 	}
@@ -121,6 +125,8 @@ func (s *server) run(req *Request) (*Result, error) {
 		return s.newSocket(req)
 	case OpPoll:
 		return s.poll(req)
+	case OpBulk:
+		return s.bulk(req)
 	}
 	sock, err := s.socket(req.Socket)
 	if err != nil {
@@ -221,6 +227,29 @@ func (s *server) newSocket(req *Request) (*Result, error) {
 	s.socks[s.nextID] = sock
 	s.owner[s.nextID] = req.Context
 	return &Result{Socket: s.nextID}, nil
+}
+
+// bulk runs one measurement loop with the driver's own loops.
+func (s *server) bulk(req *Request) (*Result, error) {
+	b, ok := drivers.AsBulk(s.d)
+	if !ok {
+		return nil, drivers.Unsupported(OpBulk, "operation bulk")
+	}
+	run := map[string]func(context.Context, drivers.BulkSpec) (drivers.BulkResult, error){
+		loopThroughputRecv: b.ThroughputRecv, loopThroughputSend: b.ThroughputSend,
+		loopLatencyServe: b.LatencyServe, loopLatencyClient: b.LatencyClient,
+	}[req.Loop]
+	if run == nil {
+		return nil, drivers.Errorf(drivers.KindOther, OpBulk, fmt.Errorf("unknown loop %q", req.Loop))
+	}
+	ctx, cancel := deadlineCtx(req)
+	defer cancel()
+	r, err := run(ctx, drivers.BulkSpec{Socket: drivers.SocketType(req.SocketType), Endpoint: req.Endpoint, Bind: req.Bind,
+		Size: req.Size, Count: req.Count, Warmup: req.Warmup})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{ElapsedNS: int64(r.Elapsed), Count: r.Count, SamplesNS: r.Samples}, nil
 }
 
 // poll polls sockets of one context with the driver's own poller.

@@ -225,7 +225,11 @@ func (r *runner) subjects(pt point) ([]subject, []skip) {
 	network := pt.transport != drivers.Inproc
 	var subs []subject
 	var skips []skip
-	for _, d := range w.Drivers {
+	for _, d := range r.driversFor(w) {
+		if why := transportSkip(d, pt.transport); why != "" {
+			skips = append(skips, skip{subject{driver: d, mode: ModeHarness, loops: d, sec: SecNull}, why})
+			continue
+		}
 		if d == "libzmq" && twoEnded && network && slices.Contains(w.References, ModeNative) {
 			subs = append(subs, subject{driver: d, mode: ModeNative, sec: SecNull})
 		}
@@ -256,6 +260,33 @@ func (r *runner) subjects(pt point) ([]subject, []skip) {
 	subs = slices.DeleteFunc(subs, unwanted)
 	skips = slices.DeleteFunc(skips, func(s skip) bool { return unwanted(s.subject) })
 	return subs, skips
+}
+
+// driversFor is the workload's drivers plus any the command line names
+// that the workload does not list (an agent such as pyzmq, or
+// faulty:…/gozmq): naming a driver measures it. Fan-out runs every
+// subscriber in one process, so it keeps its own list.
+func (r *runner) driversFor(w *Workload) []string {
+	ds := slices.Clone(w.Drivers)
+	if w.Kind == Fanout {
+		return ds
+	}
+	for _, d := range r.opts.Drivers {
+		if d != loopsRaw && d != loopsBare && !slices.Contains(ds, d) {
+			ds = append(ds, d)
+		}
+	}
+	return ds
+}
+
+// transportSkip says why a driver cannot be measured over t (its
+// implementation lacks the transport, e.g. JeroMQ and ipc), or "".
+func transportSkip(name string, t drivers.Transport) string {
+	d, err := drivers.Lookup(name)
+	if err != nil || d.Capabilities().HasTransport(t) {
+		return ""
+	}
+	return fmt.Sprintf("%s has no %s transport", name, t)
 }
 
 // count is the timed count of a cell: the workload's (capped by MaxBytes,
