@@ -108,7 +108,7 @@ func runInterleaved(o *benchOpts, ab *abOpts, stdout, stderr io.Writer) (*compar
 	for i, d := range ab.againstDrivers {
 		match[o.drivers[i]] = d
 	}
-	c, err := compare.Compare(sides[0].recs, sides[1].recs, compare.Options{Threshold: ab.threshold, Match: match})
+	c, err := compare.Compare(sides[0].recs, sides[1].recs, compare.Options{Threshold: ab.threshold, Match: match, Paired: true})
 	if err != nil {
 		return nil, usageWrap(err)
 	}

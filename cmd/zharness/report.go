@@ -70,6 +70,7 @@ func newCompareCmd() *cobra.Command {
 	var threshold float64
 	var markdown bool
 	var matches []string
+	var paired bool
 	cmd := &cobra.Command{
 		Use:   "compare BASE NEW",
 		Short: "Compare two runs' performance points and fail on significant regressions",
@@ -100,7 +101,7 @@ Holm correction across points; at least 6 samples per side) and prints the chang
 				}
 				match[n] = b
 			}
-			c, err := compare.Compare(base, cur, compare.Options{Threshold: threshold, Match: match})
+			c, err := compare.Compare(base, cur, compare.Options{Threshold: threshold, Match: match, Paired: paired})
 			if err != nil {
 				return usageWrap(err)
 			}
@@ -120,6 +121,7 @@ Holm correction across points; at least 6 samples per side) and prints the chang
 	}
 	cmd.Flags().Float64Var(&threshold, "threshold", 0.05, "relative change a significant regression must exceed")
 	cmd.Flags().BoolVar(&markdown, "markdown", false, "print a markdown table")
+	cmd.Flags().BoolVar(&paired, "paired", false, "the runs were measured in interleaved rounds (bench --against): test round against round (Wilcoxon signed-rank)")
 	cmd.Flags().StringArrayVar(&matches, "match", nil, "NEW=BASE: compare NEW's driver NEW with BASE's driver BASE (e.g. faulty:spin=1us/gozmq=gozmq)")
 	return cmd
 }

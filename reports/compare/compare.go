@@ -35,6 +35,10 @@ type Options struct {
 	// for the same implementation, when the two differ (a wrapped or
 	// renamed driver, e.g. "faulty:spin=300ns/gozmq" → "gozmq").
 	Match map[string]string
+	// Paired tests round i of new against round i of base (Perf.Repeat),
+	// for runs measured in interleaved rounds (paired.go): Wilcoxon
+	// signed-rank on the per-round ratios, change = their median.
+	Paired bool
 }
 
 func (o Options) withDefaults() Options {
@@ -136,7 +140,8 @@ type Row struct {
 
 	BaseN, NewN           int
 	BaseCenter, NewCenter float64 // medians
-	Change                float64 // (new - base) / base; NaN when unknown
+	Change                float64 // (new - base) / base; NaN when unknown; paired: median ratio - 1
+	Pairs                 int     // paired: rounds measured on both sides
 
 	Tested      bool    // both sides had MinSamples samples and the test ran
 	P           float64 // Mann-Whitney U p-value, uncorrected
@@ -201,6 +206,10 @@ func Compare(base, new []*reports.Record, opts Options) (*Comparison, error) {
 	}
 	c := &Comparison{Options: opts}
 	thr := &benchmath.Thresholds{CompareAlpha: opts.Alpha}
+	var bp, np map[key]map[int]float64
+	if opts.Paired {
+		bp, np = pairedSamples(base), pairedSamples(renamed(new, opts.Match))
+	}
 	for k := range keys {
 		b, n := bs[k], ns[k]
 		row := Row{Point: k.point, Metric: Metrics[k.metric], BaseN: len(b), NewN: len(n), Change: math.NaN()}
@@ -223,6 +232,16 @@ func Compare(base, new []*reports.Record, opts Options) (*Comparison, error) {
 			row.Note = "only in base"
 		case len(b) < opts.MinSamples || len(n) < opts.MinSamples:
 			row.Note = fmt.Sprintf("n=%d+%d < %d", len(b), len(n), opts.MinSamples)
+		case opts.Paired:
+			d := logRatios(bp[k], np[k])
+			row.Pairs = len(d)
+			if len(d) < opts.MinSamples {
+				row.Note = fmt.Sprintf("%d paired rounds < %d", len(d), opts.MinSamples)
+				break
+			}
+			row.Tested = true
+			row.P = signedRankP(d)
+			row.Change = medianRatio(d) - 1
 		default:
 			row.Tested = true
 			row.P = benchmath.AssumeNothing.Compare(sb, sn).P
@@ -334,7 +353,11 @@ func (c *Comparison) Summary() string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d rows, %d tested (Mann-Whitney U, Holm-corrected, alpha %.2g, n ≥ %d per side): %d significant, %d regressions beyond %.0f%%, %d improvements",
-		len(c.Rows), c.Tested, c.Options.Alpha, c.Options.MinSamples, sig, reg, 100*c.Options.Threshold, imp)
+	test := fmt.Sprintf("Mann-Whitney U, Holm-corrected, alpha %.2g, n ≥ %d per side", c.Options.Alpha, c.Options.MinSamples)
+	if c.Options.Paired {
+		test = fmt.Sprintf("Wilcoxon signed-rank on interleaved rounds, Holm-corrected, alpha %.2g, ≥ %d pairs", c.Options.Alpha, c.Options.MinSamples)
+	}
+	fmt.Fprintf(&b, "%d rows, %d tested (%s): %d significant, %d regressions beyond %.0f%%, %d improvements",
+		len(c.Rows), c.Tested, test, sig, reg, 100*c.Options.Threshold, imp)
 	return b.String()
 }

@@ -3,6 +3,7 @@ package compare_test
 import (
 	"bytes"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -253,5 +254,67 @@ func TestLatencyPatternsAreSeparatePoints(t *testing.T) {
 		if n != 8 {
 			t.Errorf("%s: %d base samples, want 8", p, n)
 		}
+	}
+}
+
+// TestSignedRankExact checks the exact null distribution against values
+// counted by hand and the test against textbook cases.
+func TestSignedRankExact(t *testing.T) {
+	t.Parallel()
+	// n=10, all pairs one way: W = 0, P(W ≤ 0) = 1/1024, two-sided 2/1024.
+	all := []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0}
+	if p := compare.SignedRankP(all); math.Abs(p-2.0/1024) > 1e-12 {
+		t.Errorf("all positive, n=10: p=%g, want %g", p, 2.0/1024)
+	}
+	// Symmetric differences: no evidence of a shift.
+	sym := []float64{-0.3, -0.2, -0.1, 0.1, 0.2, 0.3}
+	if p := compare.SignedRankP(sym); p < 0.9 {
+		t.Errorf("symmetric: p=%g, want ≈1", p)
+	}
+	// n=6 with one small negative: W- = 1, P(W ≤ 1) = 2/64, two-sided 4/64.
+	one := []float64{-0.05, 0.2, 0.3, 0.4, 0.5, 0.6}
+	if p := compare.SignedRankP(one); math.Abs(p-4.0/64) > 1e-12 {
+		t.Errorf("one negative: p=%g, want %g", p, 4.0/64)
+	}
+}
+
+// TestPairedDriftCancels: rounds whose level drifts by ±30 % from round to
+// round hide a 10 % slowdown from the unpaired test, but not from the
+// paired one; an A/A run under the same drift is not flagged.
+func TestPairedDriftCancels(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 9))
+	var base, slow, same []*reports.Record
+	for round := range 12 {
+		level := 1 + 0.3*(2*rng.Float64()-1)
+		for _, side := range []struct {
+			recs  *[]*reports.Record
+			scale float64
+		}{{&base, 1}, {&slow, 0.9}, {&same, 1}} {
+			v := 100000 * level * side.scale * (1 + 0.01*rng.NormFloat64())
+			*side.recs = append(*side.recs, &reports.Record{Type: reports.RecordPerf, Subject: "gozmq", Peer: "gozmq", Transport: "tcp",
+				Perf: &reports.Perf{Workload: "throughput", Mode: "harness", Size: 64, Repeat: round, MsgsPerSec: v}})
+		}
+	}
+	unpaired, err := compare.Compare(base, slow, compare.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paired, err := compare.Compare(base, slow, compare.Options{Paired: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(unpaired.Regressions()) != 0 {
+		t.Logf("unpaired test found the slowdown through the drift too (fine, not expected)")
+	}
+	if len(paired.Regressions()) != 1 || math.Abs(paired.Regressions()[0].Change+0.1) > 0.02 {
+		t.Fatalf("paired: %s; rows %+v", paired.Summary(), paired.Rows)
+	}
+	aa, err := compare.Compare(base, same, compare.Options{Paired: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(aa.Regressions()) != 0 || len(aa.Rows) == 0 || aa.Rows[0].Pairs != 12 {
+		t.Fatalf("paired A/A: %s", aa.Summary())
 	}
 }

@@ -52,6 +52,9 @@ func (r Row) PString() string {
 	if !r.Tested {
 		return fmt.Sprintf("n=%d+%d", r.BaseN, r.NewN)
 	}
+	if r.Pairs > 0 {
+		return fmt.Sprintf("p=%.3g pairs=%d", r.PAdj, r.Pairs)
+	}
 	return fmt.Sprintf("p=%.3g n=%d+%d", r.PAdj, r.BaseN, r.NewN)
 }
 

@@ -1,0 +1,4 @@
+package compare
+
+// SignedRankP exposes signedRankP to the external tests.
+var SignedRankP = signedRankP
