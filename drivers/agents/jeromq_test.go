@@ -12,11 +12,13 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/zharness/zharness/drivers"
 	"github.com/zharness/zharness/drivers/drivertest"
+	"github.com/zharness/zharness/drivers/remote"
 
 	// The pair check runs JeroMQ against libzmq in this process.
 	_ "github.com/zharness/zharness/drivers/libzmq"
@@ -52,7 +54,7 @@ func TestJeromqHello(t *testing.T) {
 		{"transports", jeromqStrs(caps.Transports), []string{"inproc", "tcp"}},
 		{"options", jeromqStrs(caps.Options), []string{"IMMEDIATE", "LINGER", "RCVHWM", "RCVTIMEO", "RECONNECT_IVL",
 			"ROUTER_MANDATORY", "ROUTING_ID", "SNDHWM", "SNDTIMEO", "SUBSCRIBE", "UNSUBSCRIBE", "XPUB_VERBOSE"}},
-		{"features", caps.Features, []string{drivers.FeaturePoller}},
+		{"features", caps.Features, []string{drivers.FeaturePoller, remote.FeatureBulk}},
 	} {
 		sort.Strings(c.got)
 		sort.Strings(c.want)
@@ -530,5 +532,204 @@ func (p *jeromqPipe) wantReady(r jeromqResp, want string) {
 	got, _ := json.Marshal(r.Result["ready"])
 	if string(got) != want {
 		p.t.Errorf("poll %d: ready %s, want %s", r.ID, got, want)
+	}
+}
+
+// jeromqBulk returns the jeromq driver's measurement loops.
+func jeromqBulk(t testing.TB) drivers.Bulk {
+	t.Helper()
+	bk, ok := drivers.AsBulk(jeromqDriver(t))
+	if !ok {
+		t.Fatal("the jeromq driver has no bulk loops although its hello declares the bulk feature")
+	}
+	return bk
+}
+
+// jeromqBulkPair runs a loop pair over tcp, one agent each: the receiving
+// (or serving) end binds and the sending (or client) end connects. It returns the binding end's result and
+// then the connecting end's.
+func jeromqBulkPair(t testing.TB, bk drivers.Bulk, bindT, connT drivers.SocketType, size, count int, latency bool) (bound, conn drivers.BulkResult) {
+	t.Helper()
+	eps, err := drivers.NewEndpoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eps.Close()
+	ep, err := eps.New(drivers.TCP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	spec := func(typ drivers.SocketType, bind bool) drivers.BulkSpec {
+		return drivers.BulkSpec{Socket: typ, Endpoint: ep, Bind: bind, Size: size, Count: count, Warmup: 100}
+	}
+	type out struct {
+		r   drivers.BulkResult
+		err error
+	}
+	done := make(chan out, 1)
+	go func() {
+		var o out
+		if latency {
+			o.r, o.err = bk.LatencyServe(ctx, spec(bindT, true))
+		} else {
+			o.r, o.err = bk.ThroughputRecv(ctx, spec(bindT, true))
+		}
+		done <- o
+	}()
+	var cerr error
+	if latency {
+		conn, cerr = bk.LatencyClient(ctx, spec(connT, false))
+	} else {
+		conn, cerr = bk.ThroughputSend(ctx, spec(connT, false))
+	}
+	o := <-done
+	if cerr != nil || o.err != nil {
+		t.Fatalf("bulk pair %s/%s: binding end: %v; connecting end: %v", bindT, connT, o.err, cerr)
+	}
+	return o.r, conn
+}
+
+// TestJeromqBulk drives each loop pair through drivers.AsBulk, one agent
+// per end over tcp, and checks what each end reports. PUB→SUB is left
+// out: PUB drops what it sends before the subscription arrives, so the
+// receiving loop's count is not deterministic.
+func TestJeromqBulk(t *testing.T) {
+	bk := jeromqBulk(t)
+	const n = 2000
+	recv, send := jeromqBulkPair(t, bk, drivers.PULL, drivers.PUSH, 64, n, false)
+	if recv.Count != n || send.Count != n || recv.Elapsed <= 0 || send.Elapsed <= 0 {
+		t.Errorf("PUSH→PULL: recv %+v, send %+v; want count %d and positive times", recv, send, n)
+	}
+	pairs := []struct{ bind, conn drivers.SocketType }{{drivers.REP, drivers.REQ}}
+	if !testing.Short() {
+		pairs = append(pairs, struct{ bind, conn drivers.SocketType }{drivers.PAIR, drivers.PAIR})
+	}
+	for _, c := range pairs {
+		serve, client := jeromqBulkPair(t, bk, c.bind, c.conn, 1024, n/4, true)
+		if serve.Count != n/4 || client.Count != n/4 || len(client.Samples) != n/4 || client.Elapsed <= 0 {
+			t.Fatalf("%s↔%s: serve %+v, client count %d, %d samples, elapsed %v; want %d round trips",
+				c.conn, c.bind, serve, client.Count, len(client.Samples), client.Elapsed, n/4)
+		}
+		var sum int64
+		for _, s := range client.Samples {
+			if s <= 0 {
+				t.Fatalf("%s↔%s: round trip of %d ns", c.conn, c.bind, s)
+			}
+			sum += s
+		}
+		// The samples are consecutive slices of the timed part.
+		if d := time.Duration(sum) - client.Elapsed; d < -time.Millisecond || d > time.Millisecond {
+			t.Errorf("%s↔%s: samples sum to %v, elapsed %v", c.conn, c.bind, time.Duration(sum), client.Elapsed)
+		}
+	}
+}
+
+// TestJeromqBulkProtocol speaks the protocol directly: a loop with no peer
+// answers timeout at its deadline, not before and not much later, while
+// the agent keeps answering other requests; bad requests are refused.
+func TestJeromqBulkProtocol(t *testing.T) {
+	jeromqDriver(t)
+	p := startJeromqPipe(t)
+	eps, err := drivers.NewEndpoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eps.Close()
+	ep, err := eps.New(drivers.TCP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	p.write(map[string]any{"id": 300, "op": "bulk", "loop": "throughput_recv", "socket_type": "PULL",
+		"endpoint": ep, "bind": true, "size": 64, "count": 10, "deadline_ms": 400})
+	// The engine answers at once while the loop waits on its own thread.
+	r := p.call(map[string]any{"op": "new_context"})
+	p.wantOK(r)
+	if el := time.Since(start); el > 300*time.Millisecond {
+		t.Errorf("new_context during a bulk loop answered after %v", el)
+	}
+	r = p.read()
+	el := time.Since(start)
+	if r.ID != 300 {
+		t.Fatalf("response to id %d, want 300", r.ID)
+	}
+	p.wantErr(r, "timeout")
+	if el < 400*time.Millisecond || el > 900*time.Millisecond {
+		t.Errorf("bulk loop without a peer answered after %v, want 400ms (+100ms poll, +linger-free close)", el)
+	}
+	if r.Error != nil && !strings.Contains(r.Error.Message, "after 0 of 10") {
+		t.Errorf("timeout message %q does not say what was measured", r.Error.Message)
+	}
+	base := map[string]any{"op": "bulk", "endpoint": ep, "bind": true, "size": 64, "count": 10, "deadline_ms": 200}
+	with := func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	p.wantErr(p.call(with("loop", "no_such_loop", "socket_type", "PULL")), "unsupported")
+	p.wantErr(p.call(with("loop", "throughput_recv", "socket_type", "PUSH")), "unsupported")
+	p.wantErr(p.call(with("loop", "throughput_recv", "socket_type", "PULL", "endpoint", "ipc:///tmp/zh-jeromq-bulk")), "unsupported")
+	p.wantErr(p.call(with("loop", "throughput_recv", "socket_type", "PULL", "size", -1)), "other")
+}
+
+// TestJeromqBulkWrongSize: a message of another size than the request's
+// ends the loop with "other".
+func TestJeromqBulkWrongSize(t *testing.T) {
+	bk := jeromqBulk(t)
+	eps, err := drivers.NewEndpoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eps.Close()
+	ep, err := eps.New(drivers.TCP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Count 0: one (warm-up) message each way, so the sender's queue is
+	// empty when the receiver leaves and its close need not linger.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := bk.ThroughputSend(ctx, drivers.BulkSpec{Socket: drivers.PUSH, Endpoint: ep, Size: 10})
+		done <- err
+	}()
+	_, err = bk.ThroughputRecv(ctx, drivers.BulkSpec{Socket: drivers.PULL, Endpoint: ep, Bind: true, Size: 64})
+	if drivers.KindOf(err) != drivers.KindOther || !strings.Contains(err.Error(), "10 bytes") {
+		t.Errorf("receiving 10-byte messages in a 64-byte loop: %v, want kind other naming the size", err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("sender of the wrong size: %v", err)
+	}
+}
+
+// BenchmarkJeromqBulk measures JeroMQ↔JeroMQ over tcp with the agents'
+// own loops: PUSH→PULL throughput (msg/s at the receiver) and REQ↔REP
+// round-trip latency (p50), at 64 B and 1 KiB; b.N is the message count.
+//
+//	go test ./drivers/agents -run '^$' -bench JeromqBulk -benchtime 200000x
+func BenchmarkJeromqBulk(b *testing.B) {
+	bk := jeromqBulk(b)
+	for _, size := range []int{64, 1024} {
+		b.Run(fmt.Sprintf("thr/%dB", size), func(b *testing.B) {
+			recv, _ := jeromqBulkPair(b, bk, drivers.PULL, drivers.PUSH, size, b.N, false)
+			b.ReportMetric(float64(recv.Count)/recv.Elapsed.Seconds(), "msg/s")
+			b.ReportMetric(float64(recv.Count*size*8)/recv.Elapsed.Seconds()/1e6, "Mbit/s")
+		})
+		b.Run(fmt.Sprintf("lat/%dB", size), func(b *testing.B) {
+			n := max(b.N/10, 1)
+			_, client := jeromqBulkPair(b, bk, drivers.REP, drivers.REQ, size, n, true)
+			s := slices.Clone(client.Samples)
+			slices.Sort(s)
+			b.ReportMetric(float64(s[len(s)/2])/1e3, "p50-rtt-µs")
+			b.ReportMetric(float64(s[len(s)*99/100])/1e3, "p99-rtt-µs")
+		})
 	}
 }

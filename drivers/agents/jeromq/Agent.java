@@ -126,7 +126,9 @@ public final class Agent {
         list(b, List.of(Caps.TRANSPORTS));
         b.append(",\"options\":");
         list(b, Caps.OPTIONS.keySet());
-        b.append(",\"features\":[\"poller\"]}}");
+        b.append(",\"features\":");
+        list(b, List.of(Caps.FEATURES));
+        b.append("}}");
         return b.toString();
     }
 

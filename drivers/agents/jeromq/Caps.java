@@ -37,6 +37,12 @@ final class Caps {
      */
     static final String[] TRANSPORTS = {"tcp", "inproc"};
 
+    /**
+     * FEATURES: poller (the poll op, on ZMQ.Poller: Engine.await) and bulk
+     * (the measurement loops, run in Java on JeroMQ: Bulk.java).
+     */
+    static final String[] FEATURES = {"poller", "bulk"};
+
     /** Option value kinds. */
     static final int INT = 0, BOOL = 1, BYTES = 2;
 

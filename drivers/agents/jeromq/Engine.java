@@ -183,6 +183,11 @@ final class Engine implements Runnable {
                 case "poll":
                     startPoll(r);
                     return;
+                case "bulk":
+                    // On a thread of its own, with its own context and
+                    // socket: this thread keeps serving meanwhile.
+                    Bulk.start(r, out);
+                    return;
                 default:
                     // Unknown operations are "unsupported", so newer clients can probe.
                     throw new Fail("unsupported", r.op, "operation " + r.op + " is not supported by this implementation");

@@ -17,6 +17,13 @@ final class Request {
     long deadlineMs = DEFAULT_DEADLINE_MS;
     Map<String, Object> value;
     List<Object> items;
+    // A bulk request's loop (Bulk.java).
+    String loop = "";
+    String socketType = "";
+    boolean bind;
+    long size;
+    long count;
+    long warmup;
     byte[][] frames;
     /** readAt is System.nanoTime() when the request had been read whole. */
     long readAt;
@@ -38,6 +45,12 @@ final class Request {
         if (m.get("value") instanceof Map) {
             r.value = (Map<String, Object>) m.get("value");
         }
+        r.loop = str(m, "loop");
+        r.socketType = str(m, "socket_type");
+        r.bind = Boolean.TRUE.equals(m.get("bind"));
+        r.size = num(m, "size");
+        r.count = num(m, "count");
+        r.warmup = num(m, "warmup");
         if (m.get("items") instanceof List) {
             r.items = (List<Object>) m.get("items");
         }
