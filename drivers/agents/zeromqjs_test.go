@@ -1,8 +1,15 @@
 package agents
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -331,4 +338,328 @@ func BenchmarkZeromqjsPushPull(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
+}
+
+// zeromqjsBulk returns the zeromqjs driver's measurement loops.
+func zeromqjsBulk(t testing.TB) drivers.Bulk {
+	t.Helper()
+	b, ok := drivers.AsBulk(zeromqjsDriver(t))
+	if !ok {
+		t.Fatal("zeromqjs driver has no bulk loops; its hello should declare the bulk feature")
+	}
+	return b
+}
+
+// zeromqjsLoop is one end of a loop pair: a loop method and its spec.
+type zeromqjsLoop struct {
+	run  func(context.Context, drivers.BulkSpec) (drivers.BulkResult, error)
+	spec drivers.BulkSpec
+}
+
+// zeromqjsLoopPair runs two loops concurrently, bounded by ctx, and
+// returns both results and errors.
+func zeromqjsLoopPair(ctx context.Context, a, b zeromqjsLoop) (ra, rb drivers.BulkResult, ea, eb error) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rb, eb = b.run(ctx, b.spec)
+	}()
+	ra, ea = a.run(ctx, a.spec)
+	<-done
+	return
+}
+
+// zeromqjsTCP allocates a tcp endpoint, released at cleanup.
+func zeromqjsTCP(t testing.TB) string {
+	t.Helper()
+	eps, err := drivers.NewEndpoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = eps.Close() })
+	ep, err := eps.New(drivers.TCP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ep
+}
+
+// checkZeromqjsLatency checks a latency pair's results: every round trip
+// counted at both ends, one positive sample each, and the samples tiling
+// the timed part.
+func checkZeromqjsLatency(t *testing.T, srv, cli drivers.BulkResult, count int) {
+	t.Helper()
+	if srv.Count != count || cli.Count != count || len(cli.Samples) != count {
+		t.Fatalf("latency: serve %+v, client count %d with %d samples; want %d", srv, cli.Count, len(cli.Samples), count)
+	}
+	var sum int64
+	for i, s := range cli.Samples {
+		if s <= 0 {
+			t.Fatalf("sample %d is %d ns", i, s)
+		}
+		sum += s
+	}
+	if d := cli.Elapsed - time.Duration(sum); d < 0 || d > time.Millisecond {
+		t.Errorf("latency: samples sum to %v, elapsed %v", time.Duration(sum), cli.Elapsed)
+	}
+}
+
+// TestZeromqjsBulkLoops runs each loop pair zeromq.js↔zeromq.js over tcp
+// through drivers.Bulk (each loop in an agent of its own), with the
+// sending end binding in one pair and connecting in the other, so that
+// the sender's drain (it answers once its peer has gone) is exercised
+// both ways.
+func TestZeromqjsBulkLoops(t *testing.T) {
+	bulk := zeromqjsBulk(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const count, warmup = 2000, 10
+	for _, sendBinds := range []bool{false, true} {
+		ep := zeromqjsTCP(t)
+		recv, send, errR, errS := zeromqjsLoopPair(ctx,
+			zeromqjsLoop{bulk.ThroughputRecv, drivers.BulkSpec{Socket: drivers.PULL, Endpoint: ep, Bind: !sendBinds, Size: 64, Count: count, Warmup: warmup}},
+			zeromqjsLoop{bulk.ThroughputSend, drivers.BulkSpec{Socket: drivers.PUSH, Endpoint: ep, Bind: sendBinds, Size: 64, Count: count, Warmup: warmup}})
+		if errR != nil || errS != nil {
+			t.Fatalf("throughput (sender binds %v): recv %v, send %v", sendBinds, errR, errS)
+		}
+		if recv.Count != count || send.Count != count || recv.Elapsed <= 0 || send.Elapsed <= 0 {
+			t.Errorf("throughput (sender binds %v): recv %+v, send %+v; want count %d and elapsed > 0 at both ends", sendBinds, recv, send, count)
+		}
+	}
+	for _, types := range [][2]drivers.SocketType{{drivers.REP, drivers.REQ}, {drivers.PAIR, drivers.PAIR}} {
+		ep := zeromqjsTCP(t)
+		srv, cli, errS, errC := zeromqjsLoopPair(ctx,
+			zeromqjsLoop{bulk.LatencyServe, drivers.BulkSpec{Socket: types[0], Endpoint: ep, Bind: true, Size: 1024, Count: count, Warmup: warmup}},
+			zeromqjsLoop{bulk.LatencyClient, drivers.BulkSpec{Socket: types[1], Endpoint: ep, Size: 1024, Count: count, Warmup: warmup}})
+		if errS != nil || errC != nil {
+			t.Fatalf("latency %s/%s: serve %v, client %v", types[0], types[1], errS, errC)
+		}
+		checkZeromqjsLatency(t, srv, cli, count)
+	}
+}
+
+// TestZeromqjsBulkLateReceiver: a connecting sender whose messages all
+// fit in its queue finishes its loop before any receiver exists; the
+// messages must still reach a receiver that binds later (libzmq's loop
+// lingers until the deadline), so the agent may not answer, and be shut
+// down, while they are queued.
+func TestZeromqjsBulkLateReceiver(t *testing.T) {
+	bulk := zeromqjsBulk(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	const count = 200
+	ep := zeromqjsTCP(t)
+	sent := make(chan error, 1)
+	go func() {
+		_, err := bulk.ThroughputSend(ctx, drivers.BulkSpec{Socket: drivers.PUSH, Endpoint: ep, Size: 64, Count: count})
+		sent <- err
+	}()
+	// The receiver arriving late is the case under test, not a wait for
+	// a signal: the sender needs well under this to fill its queue.
+	time.Sleep(time.Second)
+	recv, err := bulk.ThroughputRecv(ctx, drivers.BulkSpec{Socket: drivers.PULL, Endpoint: ep, Bind: true, Size: 64, Count: count})
+	if err != nil || recv.Count != count {
+		t.Errorf("late receiver: %+v, %v; want all %d timed messages", recv, err, count)
+	}
+	if err := <-sent; err != nil {
+		t.Errorf("sender: %v", err)
+	}
+}
+
+// TestZeromqjsBulkLibzmq pairs zeromq.js's loops with libzmq's C loops
+// over tcp: zeromq.js sends to and serves a libzmq end, whose C loops
+// count every message and round trip.
+func TestZeromqjsBulkLibzmq(t *testing.T) {
+	bulk := zeromqjsBulk(t)
+	lz, err := drivers.Lookup("libzmq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, ok := drivers.AsBulk(lz)
+	if !ok {
+		t.Fatal("libzmq has no bulk loops")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const count = 2000
+	ep := zeromqjsTCP(t)
+	recv, send, errR, errS := zeromqjsLoopPair(ctx,
+		zeromqjsLoop{cb.ThroughputRecv, drivers.BulkSpec{Socket: drivers.PULL, Endpoint: ep, Bind: true, Size: 1024, Count: count}},
+		zeromqjsLoop{bulk.ThroughputSend, drivers.BulkSpec{Socket: drivers.PUSH, Endpoint: ep, Size: 1024, Count: count}})
+	if errR != nil || errS != nil || recv.Count != count || send.Count != count {
+		t.Fatalf("throughput zeromq.js→libzmq: recv %+v %v, send %+v %v; want %d each", recv, errR, send, errS, count)
+	}
+	ep = zeromqjsTCP(t)
+	srv, cli, errS, errC := zeromqjsLoopPair(ctx,
+		zeromqjsLoop{bulk.LatencyServe, drivers.BulkSpec{Socket: drivers.REP, Endpoint: ep, Bind: true, Size: 64, Count: count}},
+		zeromqjsLoop{cb.LatencyClient, drivers.BulkSpec{Socket: drivers.REQ, Endpoint: ep, Size: 64, Count: count}})
+	if errS != nil || errC != nil {
+		t.Fatalf("latency libzmq→zeromq.js: serve %v, client %v", errS, errC)
+	}
+	checkZeromqjsLatency(t, srv, cli, count)
+}
+
+// TestZeromqjsBulkErrors: a loop without a peer answers timeout at its
+// deadline (not before, not much after), a message of the wrong size
+// answers other, and a socket type outside the loop's list unsupported.
+func TestZeromqjsBulkErrors(t *testing.T) {
+	bulk := zeromqjsBulk(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	start := time.Now()
+	_, err := bulk.ThroughputRecv(ctx, drivers.BulkSpec{Socket: drivers.PULL, Endpoint: zeromqjsTCP(t), Bind: true, Size: 64, Count: 10})
+	el := time.Since(start)
+	cancel()
+	wantKind(t, "throughput_recv with no sender", err, drivers.KindTimeout)
+	// The agent's start-up is inside el, so only the lower bound is
+	// tight; the upper allows one 100 ms wait and a slow start.
+	if el < 500*time.Millisecond || el > 2*time.Second {
+		t.Errorf("throughput_recv with no sender answered after %v, want ~500ms", el)
+	}
+
+	ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ep := zeromqjsTCP(t)
+	_, _, errR, _ := zeromqjsLoopPair(ctx,
+		zeromqjsLoop{bulk.ThroughputRecv, drivers.BulkSpec{Socket: drivers.PULL, Endpoint: ep, Bind: true, Size: 64, Count: 10}},
+		zeromqjsLoop{bulk.ThroughputSend, drivers.BulkSpec{Socket: drivers.PUSH, Endpoint: ep, Size: 65, Count: 10}})
+	wantKind(t, "throughput_recv of 65-byte messages with size 64", errR, drivers.KindOther)
+	if errR == nil || !strings.Contains(errR.Error(), "65 bytes") {
+		t.Errorf("wrong size: %v, want the message to name 65 bytes", errR)
+	}
+
+	_, err = bulk.LatencyClient(ctx, drivers.BulkSpec{Socket: drivers.PULL, Endpoint: ep, Size: 64, Count: 10})
+	wantKind(t, "latency_client on PULL", err, drivers.KindUnsupported)
+}
+
+// TestZeromqjsBulkConcurrent speaks the protocol directly: while a bulk
+// loop waits for a peer, the agent answers a later request first, and the
+// loop answers timeout at its deadline.
+func TestZeromqjsBulkConcurrent(t *testing.T) {
+	zeromqjsDriver(t)
+	dir, err := Prepared(zeromqjsAgent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := zeromqjsAgent.Command(dir, "--driver", "zeromqjs")
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		in.Close()
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("agent exit: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+			t.Errorf("agent still running 5s after its stdin closed")
+		}
+		r.Close()
+	}()
+	out := bufio.NewReader(r)
+	type resp struct {
+		ID    int  `json:"id"`
+		OK    bool `json:"ok"`
+		Error struct {
+			Kind string `json:"kind"`
+		} `json:"error"`
+	}
+	read := func() (m resp) {
+		t.Helper()
+		_ = r.SetReadDeadline(time.Now().Add(10 * time.Second))
+		var hdr [4]byte
+		if _, err := io.ReadFull(out, hdr[:]); err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		b := make([]byte, binary.BigEndian.Uint32(hdr[:]))
+		if _, err := io.ReadFull(out, b); err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		_ = json.Unmarshal(b, &m)
+		return m
+	}
+	write := func(req map[string]any) {
+		t.Helper()
+		b, _ := json.Marshal(req)
+		if _, err := in.Write(append(binary.BigEndian.AppendUint32(nil, uint32(len(b))), b...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read() // hello
+
+	start := time.Now()
+	write(map[string]any{"id": 1, "op": "bulk", "loop": "throughput_recv", "socket_type": "PULL",
+		"endpoint": zeromqjsTCP(t), "bind": true, "size": 64, "count": 10, "deadline_ms": 400})
+	write(map[string]any{"id": 2, "op": "new_context"})
+	if m := read(); m.ID != 2 || !m.OK {
+		t.Fatalf("first answer %+v, want new_context's (id 2) while the loop waits", m)
+	}
+	if el := time.Since(start); el >= 400*time.Millisecond {
+		t.Errorf("new_context beside a bulk loop took %v, as long as the loop's deadline", el)
+	}
+	m := read()
+	el := time.Since(start)
+	if m.ID != 1 || m.OK || m.Error.Kind != "timeout" {
+		t.Fatalf("bulk answer %+v, want id 1 failing with timeout", m)
+	}
+	if el < 400*time.Millisecond || el > 900*time.Millisecond {
+		t.Errorf("bulk loop with no peer answered after %v, want its 400ms deadline (+ one 100ms wait)", el)
+	}
+	write(map[string]any{"id": 3, "op": "bulk", "loop": "sideways", "socket_type": "PULL", "endpoint": "tcp://127.0.0.1:1"})
+	if m := read(); m.ID != 3 || m.OK || m.Error.Kind != "other" {
+		t.Errorf("unknown loop: %+v, want other", m)
+	}
+}
+
+// BenchmarkZeromqjsBulk runs the bulk loops zeromq.js↔zeromq.js over tcp
+// with b.N timed messages or round trips and reports what the loops
+// measured (msg/s at the receiver; the median round trip):
+//
+//	go test ./drivers/agents -run '^$' -bench ZeromqjsBulk -benchtime 20000x
+func BenchmarkZeromqjsBulk(b *testing.B) {
+	bulk := zeromqjsBulk(b)
+	for _, size := range []int{64, 1024} {
+		b.Run(fmt.Sprintf("throughput/%dB", size), func(b *testing.B) {
+			ep := zeromqjsTCP(b)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			recv, send, errR, errS := zeromqjsLoopPair(ctx,
+				zeromqjsLoop{bulk.ThroughputRecv, drivers.BulkSpec{Socket: drivers.PULL, Endpoint: ep, Bind: true, Size: size, Count: b.N, Warmup: 1000}},
+				zeromqjsLoop{bulk.ThroughputSend, drivers.BulkSpec{Socket: drivers.PUSH, Endpoint: ep, Size: size, Count: b.N, Warmup: 1000}})
+			if errR != nil || errS != nil {
+				b.Fatalf("recv %v, send %v", errR, errS)
+			}
+			b.ReportMetric(float64(recv.Count)/recv.Elapsed.Seconds(), "recv-msg/s")
+			b.ReportMetric(float64(send.Count+1000)/send.Elapsed.Seconds(), "send-msg/s")
+		})
+		b.Run(fmt.Sprintf("latency/%dB", size), func(b *testing.B) {
+			ep := zeromqjsTCP(b)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			_, cli, errS, errC := zeromqjsLoopPair(ctx,
+				zeromqjsLoop{bulk.LatencyServe, drivers.BulkSpec{Socket: drivers.REP, Endpoint: ep, Bind: true, Size: size, Count: b.N, Warmup: 1000}},
+				zeromqjsLoop{bulk.LatencyClient, drivers.BulkSpec{Socket: drivers.REQ, Endpoint: ep, Size: size, Count: b.N, Warmup: 1000}})
+			if errS != nil || errC != nil {
+				b.Fatalf("serve %v, client %v", errS, errC)
+			}
+			s := slices.Clone(cli.Samples)
+			slices.Sort(s)
+			b.ReportMetric(float64(s[len(s)/2]), "p50-rtt-ns")
+		})
+	}
 }

@@ -87,8 +87,9 @@ if (zmq.capability.curve) {
 
 // FEATURES: the mechanisms libzmq has, and ZAP, which libzmq consults at
 // inproc://zeromq.zap.01 in the server's context, where a REP socket made
-// through this agent (same zmq.Context) can answer it.
-const FEATURES = ['plain', 'zap'].concat(zmq.capability.curve ? ['curve'] : [])
+// through this agent (same zmq.Context) can answer it; bulk: the
+// measurement loops run here, in JavaScript (bulk()).
+const FEATURES = ['plain', 'zap', 'bulk'].concat(zmq.capability.curve ? ['curve'] : [])
 
 // AgentError is an error the protocol can carry: kind, op and message.
 class AgentError extends Error {
@@ -376,6 +377,221 @@ function close (req) {
   return {}
 }
 
+// ---- measurement loops (PROTOCOL.md, "Measurement loops") ---------------
+
+// BULK_POLL_MS bounds one blocking receive or send inside a loop, so the
+// loop looks at its deadline at least this often.
+const BULK_POLL_MS = 100
+
+// LOOPS: the socket types each loop takes (PROTOCOL.md's table) and
+// whether its last act is a send, whose message must still reach the peer
+// after the loop ends (see drainThenClose).
+const LOOPS = {
+  throughput_recv: { types: ['PULL', 'SUB'], sendsLast: false },
+  throughput_send: { types: ['PUSH', 'PUB'], sendsLast: true },
+  latency_serve: { types: ['REP', 'PAIR'], sendsLast: true },
+  latency_client: { types: ['REQ', 'PAIR'], sendsLast: false }
+}
+
+// Loop sockets still open, closed with linger 0 at shutdown.
+const bulkSockets = new Set()
+
+function intField (req, name) {
+  const v = req[name] === undefined ? 0 : req[name] // Go omits zeros
+  if (!Number.isSafeInteger(v) || v < 0) throw new AgentError('other', `bulk ${req.loop}`, `${name} ${JSON.stringify(req[name])}: want an integer ≥ 0`)
+  return v
+}
+
+// BulkLoop holds one loop's own context and socket and its deadline,
+// counted like every deadline from when the request was read (t0).
+class BulkLoop {
+  constructor (req, t0) {
+    this.op = `bulk ${req.loop}`
+    this.t0 = t0
+    this.limit = deadlineOf(req)
+    this.done = 0 // timed messages or round trips completed
+    this.peers = 0 // open connections, from the socket's events
+    this.everPeer = false
+    this.watching = false // whether peers is counted (watchPeers)
+    this.wake = null // wakes drainThenClose on a connection event
+  }
+
+  left () { return this.limit - (performance.now() - this.t0) }
+
+  // open makes the context and socket. Linger is 0: a loop that must let
+  // its last messages out waits for them itself (drainThenClose), so that
+  // nothing is left for context termination at exit to block on.
+  async open (req, spec) {
+    const Cls = CLASSES[req.socket_type]
+    this.zctx = new zmq.Context()
+    try {
+      this.sock = new Cls({ context: this.zctx, linger: 0 })
+      // Pull and Subscriber have no sendTimeout, Push and Publisher no
+      // receiveTimeout.
+      for (const p of ['receiveTimeout', 'sendTimeout']) if (p in this.sock) this.sock[p] = BULK_POLL_MS
+    } catch (e) {
+      throw zmqError(this.op, e)
+    }
+    bulkSockets.add(this.sock)
+    if (spec.sendsLast) this.watchPeers()
+    try {
+      if (req.socket_type === 'SUB') this.sock.subscribe()
+      if (req.bind) await this.sock.bind(req.endpoint)
+      else this.sock.connect(req.endpoint)
+    } catch (e) {
+      throw zmqError(this.op, e)
+    }
+  }
+
+  // watchPeers counts the socket's connections from its monitor events
+  // (accept on a binding socket, connect on a connecting one), so that
+  // drainThenClose knows when the peer has gone.
+  watchPeers () {
+    this.watching = true
+    const changed = (d) => () => {
+      this.peers += d
+      if (d > 0) this.everPeer = true
+      if (this.wake) this.wake()
+    }
+    this.sock.events.on('accept', changed(1))
+    this.sock.events.on('connect', changed(1))
+    this.sock.events.on('disconnect', changed(-1))
+  }
+
+  // call runs one receive() or send() bounded by the loop's deadline: the
+  // library's timeout stays at BULK_POLL_MS (or what is left, if less)
+  // and each EAGAIN looks at the real clock, since libuv's timers may
+  // fire a little early.
+  async call (prop, what, fn) {
+    for (;;) {
+      try {
+        return await fn()
+      } catch (e) {
+        if (!e || e.code !== 'EAGAIN') throw zmqError(this.op, e)
+        const left = this.left()
+        if (left <= 0) throw new AgentError('timeout', this.op, `deadline passed waiting to ${what} (after ${this.done} timed)`)
+        const t = Math.min(BULK_POLL_MS, Math.ceil(left))
+        if (this.sock[prop] !== t) this.sock[prop] = t
+      }
+    }
+  }
+
+  async recv (size) {
+    const frames = await this.call('receiveTimeout', 'receive', () => this.sock.receive())
+    if (frames.length !== 1 || frames[0].length !== size) {
+      throw new AgentError('other', this.op, `message of ${frames.length} frame(s), ${frames[0].length} bytes; want 1 frame of ${size}`)
+    }
+    return frames[0]
+  }
+
+  send (buf) {
+    return this.call('sendTimeout', 'send', () => this.sock.send(buf))
+  }
+
+  // drainThenClose gives a loop's last messages until the deadline to
+  // reach the peer, as libzmq's linger would before zmq_ctx_term (which
+  // zeromq.js never calls before exit): it waits until the peer has
+  // connected and every connection has closed again, the peer having
+  // taken what it wanted, or until the deadline. The monitor's events
+  // arrive asynchronously, so a connection the loop used may be counted
+  // only now.
+  async drainThenClose () {
+    while (this.watching && !(this.everPeer && this.peers <= 0)) {
+      const left = this.left()
+      if (left <= 0) break
+      let timer
+      await new Promise((resolve) => {
+        this.wake = resolve
+        timer = setTimeout(resolve, Math.ceil(left))
+      })
+      clearTimeout(timer)
+      this.wake = null
+    }
+    this.close()
+  }
+
+  close () {
+    if (!this.sock) return
+    bulkSockets.delete(this.sock)
+    this.sock.close()
+    this.sock = null
+  }
+}
+
+// bulk runs one measurement loop in this process with zeromq.js on a
+// context and socket of its own, timed with process.hrtime.bigint(). Its
+// awaits let the agent go on serving other requests meanwhile.
+async function bulk (req, t0) {
+  const spec = Object.prototype.hasOwnProperty.call(LOOPS, req.loop) ? LOOPS[req.loop] : null
+  if (!spec) throw new AgentError('other', 'bulk', `unknown loop ${JSON.stringify(req.loop)}`)
+  const op = `bulk ${req.loop}`
+  if (!spec.types.includes(req.socket_type)) {
+    throw new AgentError('unsupported', op, `loop ${req.loop} takes ${spec.types.join(' or ')}, not ${JSON.stringify(req.socket_type)}`)
+  }
+  checkTransport(op, req.endpoint)
+  const size = intField(req, 'size')
+  const count = intField(req, 'count')
+  const warmup = Math.max(intField(req, 'warmup'), 1)
+  const l = new BulkLoop(req, t0)
+  let ok = false
+  try {
+    await l.open(req, spec)
+    const out = await LOOP_BODIES[req.loop](l, size, count, warmup)
+    ok = true
+    return { result: out }
+  } finally {
+    if (ok && spec.sendsLast) await l.drainThenClose()
+    else l.close()
+  }
+}
+
+const LOOP_BODIES = {
+  // Timed from the end of the last untimed message to the last timed one.
+  async throughput_recv (l, size, count, warmup) {
+    for (let i = 0; i < warmup; i++) await l.recv(size)
+    const start = process.hrtime.bigint()
+    while (l.done < count) {
+      await l.recv(size)
+      l.done++
+    }
+    return { elapsed_ns: Number(process.hrtime.bigint() - start), count: l.done }
+  },
+
+  async throughput_send (l, size, count, warmup) {
+    const buf = Buffer.alloc(size)
+    const total = warmup + count
+    const start = process.hrtime.bigint()
+    for (let i = 0; i < total; i++) await l.send(buf)
+    return { elapsed_ns: Number(process.hrtime.bigint() - start), count }
+  },
+
+  async latency_serve (l, size, count, warmup) {
+    const total = warmup + count
+    for (let i = 0; i < total; i++) await l.send(await l.recv(size))
+    return { count }
+  },
+
+  // Each sample is one whole round trip, not halved.
+  async latency_client (l, size, count, warmup) {
+    const buf = Buffer.alloc(size)
+    for (let i = 0; i < warmup; i++) {
+      await l.send(buf)
+      await l.recv(size)
+    }
+    const samples = new Array(count)
+    const start = process.hrtime.bigint()
+    let t0 = start
+    while (l.done < count) {
+      await l.send(buf)
+      await l.recv(size)
+      const t1 = process.hrtime.bigint()
+      samples[l.done++] = Number(t1 - t0)
+      t0 = t1
+    }
+    return { elapsed_ns: Number(process.hrtime.bigint() - start), count: l.done, samples_ns: samples }
+  }
+}
+
 // run performs one request. Synchronous operations throw; blocking ones
 // return a promise.
 function run (req, frames, t0) {
@@ -389,6 +605,7 @@ function run (req, frames, t0) {
     case 'recv': return recv(req, t0)
     case 'set_option': return setOption(req)
     case 'close': return close(req)
+    case 'bulk': return bulk(req, t0)
   }
   // Includes "poll": zeromq.js 6 has no poller over several sockets (its
   // readable/writable getters test one socket and cannot wait), so the
@@ -497,6 +714,7 @@ function fatal (msg) {
 // the contexts at exit cannot block, and exits 0.
 function shutdown () {
   for (const s of sockets.values()) closeSocket(s, true)
+  for (const s of bulkSockets) s.close() // linger 0 since creation
   // Let the rejections of calls that were blocked run (their answers go
   // nowhere), then exit.
   setImmediate(() => process.exit(0))
