@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/zharness/zharness/drivers"
 	"github.com/zharness/zharness/drivers/drivertest"
+	"github.com/zharness/zharness/drivers/remote"
 
 	// The pair check runs pyzmq against libzmq in this process.
 	_ "github.com/zharness/zharness/drivers/libzmq"
@@ -38,7 +40,8 @@ func pyzmqDriver(t testing.TB) drivers.Driver {
 // TestPyzmqHello: the probe reports pyzmq's and libzmq's real versions,
 // and, since pyzmq exposes the libzmq it runs on, the same sockets,
 // transports, options and features as the libzmq driver on this machine
-// (plus nothing else).
+// (plus nothing else), and the bulk loops, which the libzmq driver offers
+// as drivers.Bulk rather than as a feature.
 func TestPyzmqHello(t *testing.T) {
 	d := pyzmqDriver(t)
 	v := d.Version()
@@ -58,7 +61,7 @@ func TestPyzmqHello(t *testing.T) {
 		{"sockets", pyzmqStrs(got.Sockets), pyzmqStrs(want.Sockets)},
 		{"transports", pyzmqStrs(got.Transports), pyzmqStrs(want.Transports)},
 		{"options", pyzmqStrs(got.Options), pyzmqStrs(want.Options)},
-		{"features", got.Features, want.Features},
+		{"features", slices.DeleteFunc(slices.Clone(got.Features), func(f string) bool { return f == remote.FeatureBulk }), want.Features},
 	} {
 		if !slices.Equal(sorted(c.got), sorted(c.want)) {
 			t.Errorf("%s: pyzmq declares %v, libzmq %v", c.what, sorted(c.got), sorted(c.want))
@@ -66,6 +69,9 @@ func TestPyzmqHello(t *testing.T) {
 	}
 	if !got.HasFeature(drivers.FeaturePoller) {
 		t.Errorf("features %v: want poller (zmq.Poller)", got.Features)
+	}
+	if !got.HasFeature(remote.FeatureBulk) {
+		t.Errorf("features %v: want bulk", got.Features)
 	}
 }
 
@@ -514,5 +520,203 @@ func TestPyzmqRuntimeMissing(t *testing.T) {
 	err := pyzmqRuntime()
 	if err == nil || !strings.Contains(err.Error(), "/nonexistent/python3 cannot import zmq") {
 		t.Errorf("runtime check with a missing interpreter: %v; want an error naming it", err)
+	}
+}
+
+// pyzmqBulk returns the pyzmq driver's measurement loops.
+func pyzmqBulk(t testing.TB) drivers.Bulk {
+	t.Helper()
+	b, ok := drivers.AsBulk(pyzmqDriver(t))
+	if !ok {
+		t.Fatal("pyzmq driver has no bulk loops; its hello should declare the bulk feature")
+	}
+	return b
+}
+
+// pyzmqLoopPair runs two loops concurrently, each in an agent of its
+// own, and returns both results and errors.
+func pyzmqLoopPair(ctx context.Context, a, b func(context.Context, drivers.BulkSpec) (drivers.BulkResult, error), sa, sb drivers.BulkSpec) (ra, rb drivers.BulkResult, ea, eb error) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rb, eb = b(ctx, sb)
+	}()
+	ra, ea = a(ctx, sa)
+	<-done
+	return
+}
+
+// TestPyzmqBulkLoops runs a throughput pair (small messages, copied) and
+// a latency pair (large ones, zero-copy) over tcp through drivers.Bulk,
+// each loop in its own agent: every timed message and round trip is
+// counted, and latency has one sample per round trip.
+func TestPyzmqBulkLoops(t *testing.T) {
+	bulk := pyzmqBulk(t)
+	eps, err := drivers.NewEndpoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eps.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const count, warmup = 2000, 10
+
+	ep, _ := eps.New(drivers.TCP)
+	recv, send, errR, errS := pyzmqLoopPair(ctx, bulk.ThroughputRecv, bulk.ThroughputSend,
+		drivers.BulkSpec{Socket: drivers.PULL, Endpoint: ep, Bind: true, Size: 64, Count: count, Warmup: warmup},
+		drivers.BulkSpec{Socket: drivers.PUSH, Endpoint: ep, Size: 64, Count: count, Warmup: warmup})
+	if errR != nil || errS != nil {
+		t.Fatalf("throughput: recv %v, send %v", errR, errS)
+	}
+	if recv.Count != count || send.Count != count || recv.Elapsed <= 0 || send.Elapsed <= 0 {
+		t.Errorf("throughput: recv %+v, send %+v; want count %d and elapsed > 0 on both", recv, send, count)
+	}
+
+	// 70 000 bytes is over pyzmq's COPY_THRESHOLD: the zero-copy path
+	// (the server echoes the received Frame itself).
+	const trips = 500
+	ep, _ = eps.New(drivers.TCP)
+	srv, cli, errS, errC := pyzmqLoopPair(ctx, bulk.LatencyServe, bulk.LatencyClient,
+		drivers.BulkSpec{Socket: drivers.REP, Endpoint: ep, Bind: true, Size: 70000, Count: trips, Warmup: warmup},
+		drivers.BulkSpec{Socket: drivers.REQ, Endpoint: ep, Size: 70000, Count: trips, Warmup: warmup})
+	if errS != nil || errC != nil {
+		t.Fatalf("latency: serve %v, client %v", errS, errC)
+	}
+	if srv.Count != trips || cli.Count != trips || len(cli.Samples) != trips {
+		t.Fatalf("latency: serve %+v, client count %d with %d samples; want %d", srv, cli.Count, len(cli.Samples), trips)
+	}
+	var sum int64
+	for i, s := range cli.Samples {
+		if s <= 0 {
+			t.Fatalf("sample %d is %d ns", i, s)
+		}
+		sum += s
+	}
+	// The samples tile the timed part: their sum is its elapsed time
+	// (up to the clock reads between the last sample and the end).
+	if d := cli.Elapsed - time.Duration(sum); d < 0 || d > time.Millisecond {
+		t.Errorf("latency: samples sum to %v, elapsed %v", time.Duration(sum), cli.Elapsed)
+	}
+}
+
+// TestPyzmqBulkErrors: a loop without a peer answers timeout at its
+// deadline (not before, not much after), a message of the wrong size
+// answers other, and a socket type outside the loop's list unsupported.
+func TestPyzmqBulkErrors(t *testing.T) {
+	bulk := pyzmqBulk(t)
+	eps, err := drivers.NewEndpoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eps.Close()
+
+	ep, _ := eps.New(drivers.TCP)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	start := time.Now()
+	_, err = bulk.ThroughputRecv(ctx, drivers.BulkSpec{Socket: drivers.PULL, Endpoint: ep, Bind: true, Size: 64, Count: 10})
+	el := time.Since(start)
+	cancel()
+	if !(drivers.KindOf(err) == drivers.KindTimeout) {
+		t.Errorf("throughput_recv with no sender: %v, want kind timeout", err)
+	}
+	// The agent's start-up is inside el, so only the upper bound is
+	// tight: deadline plus one BULK_POLL_MS plus slack for the start.
+	if el < 500*time.Millisecond || el > 2*time.Second {
+		t.Errorf("throughput_recv with no sender answered after %v, want ~500ms", el)
+	}
+
+	ep, _ = eps.New(drivers.TCP)
+	ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, _, errR, _ := pyzmqLoopPair(ctx, bulk.ThroughputRecv, bulk.ThroughputSend,
+		drivers.BulkSpec{Socket: drivers.PULL, Endpoint: ep, Bind: true, Size: 64, Count: 10},
+		drivers.BulkSpec{Socket: drivers.PUSH, Endpoint: ep, Size: 65, Count: 10})
+	if !(drivers.KindOf(errR) == drivers.KindOther) || !strings.Contains(errR.Error(), "65 bytes") {
+		t.Errorf("throughput_recv of 65-byte messages with size 64: %v, want kind other naming the size", errR)
+	}
+
+	_, err = bulk.LatencyClient(ctx, drivers.BulkSpec{Socket: drivers.PULL, Endpoint: ep, Size: 64, Count: 10})
+	if !(drivers.KindOf(err) == drivers.KindUnsupported) {
+		t.Errorf("latency_client on PULL: %v, want kind unsupported", err)
+	}
+}
+
+// TestPyzmqBulkConcurrent speaks the protocol directly: while a bulk
+// loop waits for a peer, the agent keeps answering other requests, and
+// the loop answers timeout at its deadline.
+func TestPyzmqBulkConcurrent(t *testing.T) {
+	pyzmqDriver(t)
+	p := startPyzmqPipe(t)
+	eps, err := drivers.NewEndpoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eps.Close()
+	ep, _ := eps.New(drivers.TCP)
+
+	start := time.Now()
+	p.write(map[string]any{"id": 300, "op": "bulk", "loop": "throughput_recv", "socket_type": "PULL",
+		"endpoint": ep, "bind": true, "size": 64, "count": 10, "deadline_ms": 400})
+	// A whole push/pull exchange on the agent's own sockets meanwhile.
+	p.nextID = 300
+	pull, push := p.pushPull("inproc://beside-bulk")
+	p.wantOK(p.call(map[string]any{"op": "send", "socket": push, "deadline_ms": 1000}, []byte("x")))
+	p.wantOK(p.call(map[string]any{"op": "recv", "socket": pull, "deadline_ms": 1000}))
+	if el := time.Since(start); el >= 400*time.Millisecond {
+		t.Errorf("requests beside a bulk loop took %v, as long as the loop's deadline", el)
+	}
+	r := p.read()
+	el := time.Since(start)
+	if r.ID != 300 {
+		t.Fatalf("response %d, want the bulk loop's 300", r.ID)
+	}
+	p.wantErr(r, "timeout")
+	if el < 400*time.Millisecond || el > 400*time.Millisecond+500*time.Millisecond {
+		t.Errorf("bulk loop with no peer answered after %v, want its 400ms deadline (+ one 100ms wait)", el)
+	}
+	p.wantErr(p.call(map[string]any{"op": "bulk", "loop": "sideways", "socket_type": "PULL", "endpoint": ep}), "other")
+}
+
+// BenchmarkPyzmqBulk runs the bulk loops pyzmq↔pyzmq over tcp with b.N
+// timed messages or round trips, and reports what the loops measured
+// (msg/s at each end of a throughput run; the latency median):
+//
+//	go test ./drivers/agents -run '^$' -bench PyzmqBulk -benchtime 100000x
+func BenchmarkPyzmqBulk(b *testing.B) {
+	bulk := pyzmqBulk(b)
+	eps, err := drivers.NewEndpoints()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eps.Close()
+	for _, size := range []int{64, 1024} {
+		b.Run(fmt.Sprintf("throughput/%dB", size), func(b *testing.B) {
+			ep, _ := eps.New(drivers.TCP)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			recv, send, errR, errS := pyzmqLoopPair(ctx, bulk.ThroughputRecv, bulk.ThroughputSend,
+				drivers.BulkSpec{Socket: drivers.PULL, Endpoint: ep, Bind: true, Size: size, Count: b.N, Warmup: 1000},
+				drivers.BulkSpec{Socket: drivers.PUSH, Endpoint: ep, Size: size, Count: b.N, Warmup: 1000})
+			if errR != nil || errS != nil {
+				b.Fatalf("recv %v, send %v", errR, errS)
+			}
+			b.ReportMetric(float64(recv.Count)/recv.Elapsed.Seconds(), "recv-msg/s")
+			// The sender also sent the warm-up messages in its time.
+			b.ReportMetric(float64(send.Count+1000)/send.Elapsed.Seconds(), "send-msg/s")
+		})
+		b.Run(fmt.Sprintf("latency/%dB", size), func(b *testing.B) {
+			ep, _ := eps.New(drivers.TCP)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			_, cli, errS, errC := pyzmqLoopPair(ctx, bulk.LatencyServe, bulk.LatencyClient,
+				drivers.BulkSpec{Socket: drivers.REP, Endpoint: ep, Bind: true, Size: size, Count: b.N, Warmup: 100},
+				drivers.BulkSpec{Socket: drivers.REQ, Endpoint: ep, Size: size, Count: b.N, Warmup: 100})
+			if errS != nil || errC != nil {
+				b.Fatalf("serve %v, client %v", errS, errC)
+			}
+			s := slices.Sorted(slices.Values(cli.Samples))
+			b.ReportMetric(float64(s[len(s)/2])/1e3, "p50-µs")
+			b.ReportMetric(float64(s[len(s)*99/100])/1e3, "p99-µs")
+		})
 	}
 }
