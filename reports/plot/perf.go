@@ -3,6 +3,7 @@ package plot
 import (
 	"cmp"
 	"fmt"
+	"image/color"
 	"maps"
 	"math"
 	"slices"
@@ -80,9 +81,19 @@ func newPalette(perf []*reports.Record) palette {
 	return p
 }
 
+// seriesColors are twelve colours far enough apart to tell series of five
+// implementations and their references apart (plotutil.DarkColors has
+// seven, so a run with agents repeated them); Tableau's 10 plus two.
+var seriesColors = []color.Color{
+	color.RGBA{0x1f, 0x77, 0xb4, 0xff}, color.RGBA{0xff, 0x7f, 0x0e, 0xff}, color.RGBA{0x2c, 0xa0, 0x2c, 0xff},
+	color.RGBA{0xd6, 0x27, 0x28, 0xff}, color.RGBA{0x94, 0x67, 0xbd, 0xff}, color.RGBA{0x8c, 0x56, 0x4b, 0xff},
+	color.RGBA{0xe3, 0x77, 0xc2, 0xff}, color.RGBA{0x7f, 0x7f, 0x7f, 0xff}, color.RGBA{0xbc, 0xbd, 0x22, 0xff},
+	color.RGBA{0x17, 0xbe, 0xcf, 0xff}, color.RGBA{0x00, 0x00, 0x80, 0xff}, color.RGBA{0x80, 0x00, 0x00, 0xff},
+}
+
 func (p palette) style(s series) (draw.LineStyle, draw.GlyphStyle) {
 	i := p[s]
-	ls := draw.LineStyle{Color: plotutil.DarkColors[i%len(plotutil.DarkColors)], Width: vg.Points(1.5)}
+	ls := draw.LineStyle{Color: seriesColors[i%len(seriesColors)], Width: vg.Points(1.5)}
 	if s.reference() {
 		ls.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 	}
