@@ -30,7 +30,8 @@ func runMeta() reports.Meta {
 	for _, n := range drivers.Names() {
 		// An opt-in driver (an agent in another runtime) costs a process
 		// start to look up: only those the command line names.
-		if drivers.IsOptIn(n) && !slices.ContainsFunc(os.Args, func(a string) bool { return strings.Contains(a, n) }) {
+		named := slices.ContainsFunc(os.Args, func(a string) bool { return strings.Contains(a, n) || a == "--all-drivers" })
+		if drivers.IsOptIn(n) && !named {
 			continue
 		}
 		if d, err := drivers.Lookup(n); err == nil {
