@@ -63,8 +63,8 @@ point is written to RESULTS-DIR/results.jsonl and as a Go benchmark line (benchs
 		Example: `  zharness bench --quick
   zharness bench --driver libzmq --transport tcp --size 64,1024 --repeats 6
   zharness bench --quick --bench-out new.txt && benchstat old.txt new.txt
-  zharness bench --against /path/to/main/zharness --driver gozmq --transport tcp --rounds 10
-  zharness bench --against self --driver gozmq --against-driver gozmq --rounds 10   # A/A`,
+  zharness bench --against /path/to/main/zharness --driver gozmq --transport tcp
+  zharness bench --against self --driver gozmq --against-driver gozmq   # A/A`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.check(); err != nil {
@@ -111,7 +111,7 @@ point is written to RESULTS-DIR/results.jsonl and as a Go benchmark line (benchs
 	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	cmd.Flags().StringVar(&ab.against, "against", "", "interleave with this baseline zharness executable (\"self\" for A/A): base.jsonl and results.jsonl, then compare")
 	cmd.Flags().StringSliceVar(&ab.againstDrivers, "against-driver", nil, "with --against: the drivers the baseline measures, paired by position with --driver")
-	cmd.Flags().IntVar(&ab.rounds, "rounds", 10, "with --against: rounds, each one sample of every point per side")
+	cmd.Flags().IntVar(&ab.rounds, "rounds", 20, "with --against: rounds, each one sample of every point per side (20 find a 10–15 % change on a quiet machine)")
 	cmd.Flags().Float64Var(&ab.threshold, "threshold", 0.05, "with --against: relative change a significant regression must exceed")
 	return cmd
 }
