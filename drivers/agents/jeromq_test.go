@@ -1,14 +1,10 @@
 package agents
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os/exec"
 	"regexp"
 	"slices"
 	"sort"
@@ -111,7 +107,7 @@ func TestJeromqPairLibzmq(t *testing.T) {
 // under it.
 func TestJeromqPoll(t *testing.T) {
 	jeromqDriver(t)
-	p := startJeromqPipe(t)
+	p := startAgentPipe(t, jeromqAgent)
 	pull, push := p.pushPull("inproc://poll")
 
 	start := time.Now()
@@ -140,7 +136,7 @@ func TestJeromqPoll(t *testing.T) {
 	// A poll that is waiting when one of its sockets is closed answers closed.
 	p.write(map[string]any{"id": 100, "op": "poll", "items": items[:1], "deadline_ms": 3000})
 	p.write(map[string]any{"id": 101, "op": "close", "socket": pull})
-	got := map[uint64]jeromqResp{}
+	got := map[uint64]agentResp{}
 	for range 2 {
 		r := p.read()
 		got[r.ID] = r
@@ -156,7 +152,7 @@ func TestJeromqPoll(t *testing.T) {
 // answers closed at once.
 func TestJeromqNoReadAhead(t *testing.T) {
 	jeromqDriver(t)
-	p := startJeromqPipe(t)
+	p := startAgentPipe(t, jeromqAgent)
 	pull, push := p.pushPull("inproc://late")
 
 	start := time.Now()
@@ -195,7 +191,7 @@ func TestJeromqNoReadAhead(t *testing.T) {
 // contract's kinds, and what the API lacks answers unsupported.
 func TestJeromqErrors(t *testing.T) {
 	jeromqDriver(t)
-	p := startJeromqPipe(t)
+	p := startAgentPipe(t, jeromqAgent)
 	ctx := p.call(map[string]any{"op": "new_context"}).Result["context"]
 	sock := func(typ string) uint64 {
 		r := p.call(map[string]any{"op": "new_socket", "context": ctx, "type": typ})
@@ -323,218 +319,6 @@ func BenchmarkJeromqPushPull(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
 }
 
-// jeromqPipe is a raw protocol client of one JeroMQ agent process.
-type jeromqPipe struct {
-	t      *testing.T
-	cmd    *exec.Cmd
-	in     io.WriteCloser
-	out    *bufio.Reader
-	frames chan jeromqResp
-	nextID uint64
-}
-
-// jeromqResp is one response with its binary frames; result numbers are
-// float64, as encoding/json decodes them.
-type jeromqResp struct {
-	ID     uint64         `json:"id"`
-	OK     bool           `json:"ok"`
-	Result map[string]any `json:"result"`
-	Error  *struct {
-		Kind    string `json:"kind"`
-		Message string `json:"message"`
-	} `json:"error"`
-	frames [][]byte
-}
-
-// jeromqIOTimeout bounds every read of a response.
-const jeromqIOTimeout = 10 * time.Second
-
-// startJeromqPipe starts an agent, checks its hello and stops it (closing
-// stdin, then waiting for its exit) when the test ends.
-func startJeromqPipe(t *testing.T) *jeromqPipe {
-	t.Helper()
-	dir, err := Prepared(jeromqAgent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := jeromqAgent.Command(dir, "--driver", "jeromq")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &jeromqPipe{t: t, cmd: cmd, in: in, out: bufio.NewReader(out), frames: make(chan jeromqResp, 16)}
-	// One reader goroutine, so each read can be bounded by a timer.
-	go func() {
-		defer close(p.frames)
-		for {
-			r, err := p.readOne()
-			if err != nil {
-				return
-			}
-			p.frames <- r
-		}
-	}()
-	t.Cleanup(func() {
-		in.Close()
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("agent exit: %v; stderr: %s", err, stderr.String())
-			}
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Errorf("agent still running 5 s after its stdin closed; stderr: %s", stderr.String())
-		}
-	})
-	hello := p.read()
-	if hello.ID != 0 || hello.Result != nil {
-		t.Fatalf("first frame is not a hello: %+v", hello)
-	}
-	return p
-}
-
-// readOne reads one JSON frame and the binary frames its "parts" announces.
-// The hello decodes as a response with id 0.
-func (p *jeromqPipe) readOne() (jeromqResp, error) {
-	body, err := jeromqFrame(p.out)
-	if err != nil {
-		return jeromqResp{}, err
-	}
-	var r jeromqResp
-	if err := json.Unmarshal(body, &r); err != nil {
-		return r, fmt.Errorf("bad frame %q: %w", body, err)
-	}
-	if n, ok := r.Result["parts"].(float64); ok {
-		for range int(n) {
-			f, err := jeromqFrame(p.out)
-			if err != nil {
-				return r, err
-			}
-			r.frames = append(r.frames, f)
-		}
-	}
-	return r, nil
-}
-
-func jeromqFrame(r io.Reader) ([]byte, error) {
-	var hdr [4]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return nil, err
-	}
-	b := make([]byte, binary.BigEndian.Uint32(hdr[:]))
-	_, err := io.ReadFull(r, b)
-	return b, err
-}
-
-func (p *jeromqPipe) read() jeromqResp {
-	p.t.Helper()
-	select {
-	case r, ok := <-p.frames:
-		if !ok {
-			p.t.Fatal("agent output ended")
-		}
-		return r
-	case <-time.After(jeromqIOTimeout):
-		p.t.Fatalf("no frame within %v", jeromqIOTimeout)
-	}
-	return jeromqResp{}
-}
-
-// write sends req (with "parts" set from parts) and its binary frames; an
-// id is assigned when req has none.
-func (p *jeromqPipe) write(req map[string]any, parts ...[]byte) uint64 {
-	p.t.Helper()
-	if _, ok := req["id"]; !ok {
-		p.nextID++
-		req["id"] = 1000 + p.nextID
-	}
-	if len(parts) > 0 {
-		req["parts"] = len(parts)
-	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	for _, f := range append([][]byte{body}, parts...) {
-		buf.Write(binary.BigEndian.AppendUint32(nil, uint32(len(f))))
-		buf.Write(f)
-	}
-	if _, err := p.in.Write(buf.Bytes()); err != nil {
-		p.t.Fatal(err)
-	}
-	switch id := req["id"].(type) {
-	case int:
-		return uint64(id)
-	case uint64:
-		return id
-	}
-	p.t.Fatalf("request id %v is not an int", req["id"])
-	return 0
-}
-
-// call writes req and returns its response (the only one in flight).
-func (p *jeromqPipe) call(req map[string]any, parts ...[]byte) jeromqResp {
-	p.t.Helper()
-	id := p.write(req, parts...)
-	r := p.read()
-	if r.ID != id {
-		p.t.Fatalf("response to id %d, want %d", r.ID, id)
-	}
-	return r
-}
-
-// pushPull makes a context with a PULL bound to ep and a PUSH connected.
-func (p *jeromqPipe) pushPull(ep string) (pull, push uint64) {
-	p.t.Helper()
-	c := p.call(map[string]any{"op": "new_context"})
-	p.wantOK(c)
-	sock := func(typ string) uint64 {
-		r := p.call(map[string]any{"op": "new_socket", "context": c.Result["context"], "type": typ})
-		p.wantOK(r)
-		return uint64(r.Result["socket"].(float64))
-	}
-	pull, push = sock("PULL"), sock("PUSH")
-	p.wantOK(p.call(map[string]any{"op": "bind", "socket": pull, "endpoint": ep}))
-	p.wantOK(p.call(map[string]any{"op": "connect", "socket": push, "endpoint": ep}))
-	return pull, push
-}
-
-func (p *jeromqPipe) wantOK(r jeromqResp) {
-	p.t.Helper()
-	if !r.OK {
-		p.t.Errorf("response %d: %+v, want ok", r.ID, r.Error)
-	}
-}
-
-func (p *jeromqPipe) wantErr(r jeromqResp, kind string) {
-	p.t.Helper()
-	if r.OK || r.Error == nil || r.Error.Kind != kind {
-		p.t.Errorf("response %d: ok %v error %+v, want error of kind %s", r.ID, r.OK, r.Error, kind)
-	}
-}
-
-func (p *jeromqPipe) wantReady(r jeromqResp, want string) {
-	p.t.Helper()
-	p.wantOK(r)
-	got, _ := json.Marshal(r.Result["ready"])
-	if string(got) != want {
-		p.t.Errorf("poll %d: ready %s, want %s", r.ID, got, want)
-	}
-}
-
 // jeromqBulk returns the jeromq driver's measurement loops.
 func jeromqBulk(t testing.TB) drivers.Bulk {
 	t.Helper()
@@ -631,7 +415,7 @@ func TestJeromqBulk(t *testing.T) {
 // the agent keeps answering other requests; bad requests are refused.
 func TestJeromqBulkProtocol(t *testing.T) {
 	jeromqDriver(t)
-	p := startJeromqPipe(t)
+	p := startAgentPipe(t, jeromqAgent)
 	eps, err := drivers.NewEndpoints()
 	if err != nil {
 		t.Fatal(err)

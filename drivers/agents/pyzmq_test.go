@@ -1,15 +1,9 @@
 package agents
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -121,7 +115,7 @@ func TestPyzmqPairLibzmq(t *testing.T) {
 // out per item, never takes a message, and refuses closed sockets.
 func TestPyzmqPoll(t *testing.T) {
 	pyzmqDriver(t)
-	p := startPyzmqPipe(t)
+	p := startAgentPipe(t, pyzmqAgent)
 	pull, push := p.pushPull("inproc://poll")
 
 	start := time.Now()
@@ -150,7 +144,7 @@ func TestPyzmqPoll(t *testing.T) {
 	// A poll blocked on a socket that gets closed answers closed.
 	p.write(map[string]any{"id": 100, "op": "poll", "items": items[:1], "deadline_ms": 3000})
 	p.write(map[string]any{"id": 101, "op": "close", "socket": pull})
-	got := map[uint64]pyzmqResp{}
+	got := map[uint64]agentResp{}
 	for range 2 {
 		r := p.read()
 		got[r.ID] = r
@@ -221,7 +215,7 @@ func TestPyzmqPollerDriver(t *testing.T) {
 // answers closed at once.
 func TestPyzmqNoReadAhead(t *testing.T) {
 	pyzmqDriver(t)
-	p := startPyzmqPipe(t)
+	p := startAgentPipe(t, pyzmqAgent)
 	pull, push := p.pushPull("inproc://late")
 
 	start := time.Now()
@@ -311,206 +305,6 @@ func BenchmarkPyzmqPushPull(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
-}
-
-// pyzmqPipe is a raw protocol client of one pyzmq agent process.
-type pyzmqPipe struct {
-	t      *testing.T
-	cmd    *exec.Cmd
-	in     io.WriteCloser
-	outF   *os.File
-	out    *bufio.Reader
-	nextID uint64
-	exited chan error
-}
-
-type pyzmqResp struct {
-	ID     uint64          `json:"id"`
-	OK     bool            `json:"ok"`
-	Result json.RawMessage `json:"result"`
-	Error  *struct {
-		Kind    string `json:"kind"`
-		Op      string `json:"op"`
-		Message string `json:"message"`
-	} `json:"error"`
-	frames [][]byte
-}
-
-// pyzmqIOTimeout bounds every read from the agent.
-const pyzmqIOTimeout = 10 * time.Second
-
-// startPyzmqPipe starts the agent, reads its hello and, at cleanup,
-// closes its stdin and checks that it exits with status 0 within 5 s.
-func startPyzmqPipe(t *testing.T) *pyzmqPipe {
-	t.Helper()
-	dir, err := Prepared(pyzmqAgent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := pyzmqAgent.Command(dir, "--driver", "pyzmq")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout = w
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	p := &pyzmqPipe{t: t, cmd: cmd, in: in, outF: r, out: bufio.NewReader(r), exited: make(chan error, 1)}
-	go func() { p.exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		in.Close()
-		select {
-		case err := <-p.exited:
-			if err != nil {
-				t.Errorf("agent exit: %v; want status 0", err)
-			}
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-p.exited
-			t.Errorf("agent still running 5s after its stdin closed")
-		}
-		r.Close()
-		if t.Failed() {
-			t.Logf("agent stderr:\n%s", stderr.String())
-		}
-	})
-	var hello struct {
-		Type     string `json:"type"`
-		Protocol int    `json:"protocol"`
-		Driver   string `json:"driver"`
-	}
-	if err := json.Unmarshal(p.frame(), &hello); err != nil || hello.Type != "hello" || hello.Protocol != 1 || hello.Driver != "pyzmq" {
-		t.Fatalf("hello: %+v (%v)", hello, err)
-	}
-	return p
-}
-
-// frame reads one frame, bounded by pyzmqIOTimeout.
-func (p *pyzmqPipe) frame() []byte {
-	p.t.Helper()
-	_ = p.outF.SetReadDeadline(time.Now().Add(pyzmqIOTimeout))
-	var hdr [4]byte
-	if _, err := io.ReadFull(p.out, hdr[:]); err != nil {
-		p.t.Fatalf("read frame header: %v", err)
-	}
-	b := make([]byte, binary.BigEndian.Uint32(hdr[:]))
-	if _, err := io.ReadFull(p.out, b); err != nil {
-		p.t.Fatalf("read frame: %v", err)
-	}
-	return b
-}
-
-// write sends req (with "parts" set from parts) and its binary frames.
-func (p *pyzmqPipe) write(req map[string]any, parts ...[]byte) {
-	p.t.Helper()
-	if len(parts) > 0 {
-		req["parts"] = len(parts)
-	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	for _, f := range append([][]byte{body}, parts...) {
-		buf.Write(binary.BigEndian.AppendUint32(nil, uint32(len(f))))
-		buf.Write(f)
-	}
-	if _, err := p.in.Write(buf.Bytes()); err != nil {
-		p.t.Fatal(err)
-	}
-}
-
-// read reads one response and the frames its result announces.
-func (p *pyzmqPipe) read() pyzmqResp {
-	p.t.Helper()
-	var r pyzmqResp
-	if err := json.Unmarshal(p.frame(), &r); err != nil {
-		p.t.Fatal(err)
-	}
-	var res struct {
-		Parts int `json:"parts"`
-	}
-	if r.OK && r.Result != nil {
-		if err := json.Unmarshal(r.Result, &res); err != nil {
-			p.t.Fatal(err)
-		}
-	}
-	for range res.Parts {
-		r.frames = append(r.frames, p.frame())
-	}
-	return r
-}
-
-// call writes req with the next id and reads its response.
-func (p *pyzmqPipe) call(req map[string]any, parts ...[]byte) pyzmqResp {
-	p.t.Helper()
-	p.nextID++
-	req["id"] = p.nextID
-	p.write(req, parts...)
-	r := p.read()
-	if r.ID != p.nextID {
-		p.t.Fatalf("response id %d to request %d", r.ID, p.nextID)
-	}
-	return r
-}
-
-// pushPull opens a context with a PULL bound on ep and a PUSH connected.
-func (p *pyzmqPipe) pushPull(ep string) (pull, push uint64) {
-	p.t.Helper()
-	var res struct {
-		Context uint64 `json:"context"`
-		Socket  uint64 `json:"socket"`
-	}
-	get := func(r pyzmqResp) uint64 {
-		p.wantOK(r)
-		res.Context, res.Socket = 0, 0
-		if err := json.Unmarshal(r.Result, &res); err != nil {
-			p.t.Fatal(err)
-		}
-		return res.Context + res.Socket
-	}
-	c := get(p.call(map[string]any{"op": "new_context"}))
-	pull = get(p.call(map[string]any{"op": "new_socket", "context": c, "type": "PULL"}))
-	push = get(p.call(map[string]any{"op": "new_socket", "context": c, "type": "PUSH"}))
-	p.wantOK(p.call(map[string]any{"op": "bind", "socket": pull, "endpoint": ep}))
-	p.wantOK(p.call(map[string]any{"op": "connect", "socket": push, "endpoint": ep}))
-	return pull, push
-}
-
-func (p *pyzmqPipe) wantOK(r pyzmqResp) {
-	p.t.Helper()
-	if !r.OK {
-		p.t.Fatalf("response %d: %+v, want ok", r.ID, r.Error)
-	}
-}
-
-func (p *pyzmqPipe) wantErr(r pyzmqResp, kind string) {
-	p.t.Helper()
-	if r.OK || r.Error == nil || r.Error.Kind != kind {
-		p.t.Errorf("response %d: ok=%v error %+v, want error of kind %s", r.ID, r.OK, r.Error, kind)
-	}
-}
-
-func (p *pyzmqPipe) wantReady(r pyzmqResp, want string) {
-	p.t.Helper()
-	p.wantOK(r)
-	var res struct {
-		Ready json.RawMessage `json:"ready"`
-	}
-	if err := json.Unmarshal(r.Result, &res); err != nil {
-		p.t.Fatal(err)
-	}
-	if string(res.Ready) != want {
-		p.t.Errorf("poll %d: ready %s, want %s", r.ID, res.Ready, want)
-	}
 }
 
 // TestPyzmqRuntimeMissing: an interpreter that cannot run makes the
@@ -646,7 +440,7 @@ func TestPyzmqBulkErrors(t *testing.T) {
 // the loop answers timeout at its deadline.
 func TestPyzmqBulkConcurrent(t *testing.T) {
 	pyzmqDriver(t)
-	p := startPyzmqPipe(t)
+	p := startAgentPipe(t, pyzmqAgent)
 	eps, err := drivers.NewEndpoints()
 	if err != nil {
 		t.Fatal(err)
@@ -658,7 +452,6 @@ func TestPyzmqBulkConcurrent(t *testing.T) {
 	p.write(map[string]any{"id": 300, "op": "bulk", "loop": "throughput_recv", "socket_type": "PULL",
 		"endpoint": ep, "bind": true, "size": 64, "count": 10, "deadline_ms": 400})
 	// A whole push/pull exchange on the agent's own sockets meanwhile.
-	p.nextID = 300
 	pull, push := p.pushPull("inproc://beside-bulk")
 	p.wantOK(p.call(map[string]any{"op": "send", "socket": push, "deadline_ms": 1000}, []byte("x")))
 	p.wantOK(p.call(map[string]any{"op": "recv", "socket": pull, "deadline_ms": 1000}))
