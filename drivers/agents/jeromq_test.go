@@ -348,31 +348,15 @@ func jeromqBulkPair(t testing.TB, bk drivers.Bulk, bindT, connT drivers.SocketTy
 	spec := func(typ drivers.SocketType, bind bool) drivers.BulkSpec {
 		return drivers.BulkSpec{Socket: typ, Endpoint: ep, Bind: bind, Size: size, Count: count, Warmup: 100}
 	}
-	type out struct {
-		r   drivers.BulkResult
-		err error
-	}
-	done := make(chan out, 1)
-	go func() {
-		var o out
-		if latency {
-			o.r, o.err = bk.LatencyServe(ctx, spec(bindT, true))
-		} else {
-			o.r, o.err = bk.ThroughputRecv(ctx, spec(bindT, true))
-		}
-		done <- o
-	}()
-	var cerr error
+	bindLoop, connLoop := bk.ThroughputRecv, bk.ThroughputSend
 	if latency {
-		conn, cerr = bk.LatencyClient(ctx, spec(connT, false))
-	} else {
-		conn, cerr = bk.ThroughputSend(ctx, spec(connT, false))
+		bindLoop, connLoop = bk.LatencyServe, bk.LatencyClient
 	}
-	o := <-done
-	if cerr != nil || o.err != nil {
-		t.Fatalf("bulk pair %s/%s: binding end: %v; connecting end: %v", bindT, connT, o.err, cerr)
+	conn, bound, cerr, berr := loopPair(ctx, connLoop, bindLoop, spec(connT, false), spec(bindT, true))
+	if cerr != nil || berr != nil {
+		t.Fatalf("bulk pair %s/%s: binding end: %v; connecting end: %v", bindT, connT, berr, cerr)
 	}
-	return o.r, conn
+	return bound, conn
 }
 
 // TestJeromqBulk drives each loop pair through drivers.AsBulk, one agent

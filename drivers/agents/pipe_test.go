@@ -3,6 +3,7 @@ package agents
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/zharness/zharness/drivers"
 )
 
 // agentPipe is a raw protocol client of one agent process, for the tests
@@ -231,4 +234,17 @@ func (p *agentPipe) wantReady(r agentResp, want string) {
 	if string(got) != want {
 		p.t.Errorf("poll %d: ready %s, want %s", r.ID, got, want)
 	}
+}
+
+// loopPair runs two measurement loops concurrently, bounded by ctx (b in a
+// goroutine, a here), and returns both results and errors.
+func loopPair(ctx context.Context, a, b func(context.Context, drivers.BulkSpec) (drivers.BulkResult, error), sa, sb drivers.BulkSpec) (ra, rb drivers.BulkResult, ea, eb error) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rb, eb = b(ctx, sb)
+	}()
+	ra, ea = a(ctx, sa)
+	<-done
+	return
 }

@@ -327,19 +327,6 @@ func pyzmqBulk(t testing.TB) drivers.Bulk {
 	return b
 }
 
-// pyzmqLoopPair runs two loops concurrently, each in an agent of its
-// own, and returns both results and errors.
-func pyzmqLoopPair(ctx context.Context, a, b func(context.Context, drivers.BulkSpec) (drivers.BulkResult, error), sa, sb drivers.BulkSpec) (ra, rb drivers.BulkResult, ea, eb error) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		rb, eb = b(ctx, sb)
-	}()
-	ra, ea = a(ctx, sa)
-	<-done
-	return
-}
-
 // TestPyzmqBulkLoops runs a throughput pair (small messages, copied) and
 // a latency pair (large ones, zero-copy) over tcp through drivers.Bulk,
 // each loop in its own agent: every timed message and round trip is
@@ -356,7 +343,7 @@ func TestPyzmqBulkLoops(t *testing.T) {
 	const count, warmup = 2000, 10
 
 	ep, _ := eps.New(drivers.TCP)
-	recv, send, errR, errS := pyzmqLoopPair(ctx, bulk.ThroughputRecv, bulk.ThroughputSend,
+	recv, send, errR, errS := loopPair(ctx, bulk.ThroughputRecv, bulk.ThroughputSend,
 		drivers.BulkSpec{Socket: drivers.PULL, Endpoint: ep, Bind: true, Size: 64, Count: count, Warmup: warmup},
 		drivers.BulkSpec{Socket: drivers.PUSH, Endpoint: ep, Size: 64, Count: count, Warmup: warmup})
 	if errR != nil || errS != nil {
@@ -370,7 +357,7 @@ func TestPyzmqBulkLoops(t *testing.T) {
 	// (the server echoes the received Frame itself).
 	const trips = 500
 	ep, _ = eps.New(drivers.TCP)
-	srv, cli, errS, errC := pyzmqLoopPair(ctx, bulk.LatencyServe, bulk.LatencyClient,
+	srv, cli, errS, errC := loopPair(ctx, bulk.LatencyServe, bulk.LatencyClient,
 		drivers.BulkSpec{Socket: drivers.REP, Endpoint: ep, Bind: true, Size: 70000, Count: trips, Warmup: warmup},
 		drivers.BulkSpec{Socket: drivers.REQ, Endpoint: ep, Size: 70000, Count: trips, Warmup: warmup})
 	if errS != nil || errC != nil {
@@ -422,7 +409,7 @@ func TestPyzmqBulkErrors(t *testing.T) {
 	ep, _ = eps.New(drivers.TCP)
 	ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, _, errR, _ := pyzmqLoopPair(ctx, bulk.ThroughputRecv, bulk.ThroughputSend,
+	_, _, errR, _ := loopPair(ctx, bulk.ThroughputRecv, bulk.ThroughputSend,
 		drivers.BulkSpec{Socket: drivers.PULL, Endpoint: ep, Bind: true, Size: 64, Count: 10},
 		drivers.BulkSpec{Socket: drivers.PUSH, Endpoint: ep, Size: 65, Count: 10})
 	if !(drivers.KindOf(errR) == drivers.KindOther) || !strings.Contains(errR.Error(), "65 bytes") {
@@ -487,7 +474,7 @@ func BenchmarkPyzmqBulk(b *testing.B) {
 			ep, _ := eps.New(drivers.TCP)
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			recv, send, errR, errS := pyzmqLoopPair(ctx, bulk.ThroughputRecv, bulk.ThroughputSend,
+			recv, send, errR, errS := loopPair(ctx, bulk.ThroughputRecv, bulk.ThroughputSend,
 				drivers.BulkSpec{Socket: drivers.PULL, Endpoint: ep, Bind: true, Size: size, Count: b.N, Warmup: 1000},
 				drivers.BulkSpec{Socket: drivers.PUSH, Endpoint: ep, Size: size, Count: b.N, Warmup: 1000})
 			if errR != nil || errS != nil {
@@ -501,7 +488,7 @@ func BenchmarkPyzmqBulk(b *testing.B) {
 			ep, _ := eps.New(drivers.TCP)
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			_, cli, errS, errC := pyzmqLoopPair(ctx, bulk.LatencyServe, bulk.LatencyClient,
+			_, cli, errS, errC := loopPair(ctx, bulk.LatencyServe, bulk.LatencyClient,
 				drivers.BulkSpec{Socket: drivers.REP, Endpoint: ep, Bind: true, Size: size, Count: b.N, Warmup: 100},
 				drivers.BulkSpec{Socket: drivers.REQ, Endpoint: ep, Size: size, Count: b.N, Warmup: 100})
 			if errS != nil || errC != nil {

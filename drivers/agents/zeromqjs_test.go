@@ -359,14 +359,7 @@ type zeromqjsLoop struct {
 // zeromqjsLoopPair runs two loops concurrently, bounded by ctx, and
 // returns both results and errors.
 func zeromqjsLoopPair(ctx context.Context, a, b zeromqjsLoop) (ra, rb drivers.BulkResult, ea, eb error) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		rb, eb = b.run(ctx, b.spec)
-	}()
-	ra, ea = a.run(ctx, a.spec)
-	<-done
-	return
+	return loopPair(ctx, a.run, b.run, a.spec, b.spec)
 }
 
 // zeromqjsTCP allocates a tcp endpoint, released at cleanup.
